@@ -1,0 +1,62 @@
+package dev.memwall.agent.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+/** The memwall command line. {@code main} only exits; {@link #run} is what tests call. */
+public final class Main {
+
+    public static final int OK = 0;
+    public static final int RUNTIME_FAILURE = 1;
+    public static final int BAD_INPUT = 2;
+    public static final int DOES_NOT_FIT = 3;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        int code = run(args, out, err);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** Runs memwall with these arguments, writing to the given streams; returns the exit code. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cmd = commandLine(out, err);
+        return cmd.execute(args);
+    }
+
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cmd = new CommandLine(new MemwallCommand());
+        cmd.setOut(out);
+        cmd.setErr(err);
+        cmd.setParameterExceptionHandler((ex, args) -> {
+            String help = ex.getCommandLine().getCommandName();
+            CommandLine parent = ex.getCommandLine().getParent();
+            String command = parent == null ? help : parent.getCommandName() + " " + help;
+            err.println("memwall: " + ex.getMessage() + " (see '" + command + " --help')");
+            return BAD_INPUT;
+        });
+        cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof BadInputException) {
+                err.println("memwall: " + ex.getMessage());
+                return BAD_INPUT;
+            }
+            if (ex instanceof RuntimeFailureException) {
+                err.println("memwall: " + ex.getMessage());
+                return RUNTIME_FAILURE;
+            }
+            Logger log = LoggerFactory.getLogger(Main.class);
+            log.debug("unexpected failure", ex);
+            err.println("memwall: unexpected error: " + ex + " (run with --verbose for details)");
+            return RUNTIME_FAILURE;
+        });
+        return cmd;
+    }
+}

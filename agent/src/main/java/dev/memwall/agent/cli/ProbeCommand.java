@@ -1,0 +1,57 @@
+package dev.memwall.agent.cli;
+
+import dev.memwall.agent.probe.ProbeReport;
+import dev.memwall.agent.probe.ProbeRunner;
+import dev.memwall.agent.render.Json;
+import dev.memwall.agent.render.ProbeJson;
+import dev.memwall.agent.render.ProbeTable;
+import dev.memwall.device.BenchmarkSettings;
+import dev.memwall.device.DeviceBackend;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code memwall probe}: every device with its memory and measured bandwidth, and the host's memory. */
+@Command(
+        name = "probe",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = {
+            "List every compute device with its total and free memory and its measured memory bandwidth.",
+            "READ is a read-only streaming kernel (what decoding a model does); COPY is a device-to-device copy "
+                    + "counting bytes read plus bytes written."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:ok", "1:a backend or device failed (the others are still reported)", "2:bad usage or bad input"})
+final class ProbeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DeviceOptions devices;
+
+    @Option(names = "--json", description = "Print the memwall.probe.v1 JSON document instead of a table.")
+    boolean json;
+
+    @Option(names = "--no-bench", description = "Skip the bandwidth benchmark.")
+    boolean noBench;
+
+    @Override
+    public Integer call() {
+        List<DeviceBackend> backends = devices.backends();
+        BenchmarkSettings settings = noBench ? null : BenchmarkSettings.defaults();
+        ProbeReport report = new ProbeRunner().run(backends, settings,
+                json ? ProbeRunner.Progress.NONE : TerminalProgress.forStderr(spec.commandLine().getErr()));
+        if (json) {
+            spec.commandLine().getOut().println(Json.write(ProbeJson.document(report, Version.get())));
+        } else {
+            spec.commandLine().getOut().print(ProbeTable.render(report));
+        }
+        spec.commandLine().getOut().flush();
+        return report.hasErrors() ? Main.RUNTIME_FAILURE : Main.OK;
+    }
+}

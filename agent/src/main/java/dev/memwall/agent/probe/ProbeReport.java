@@ -1,0 +1,67 @@
+package dev.memwall.agent.probe;
+
+import dev.memwall.device.BandwidthResult;
+import dev.memwall.device.DeviceIdentity;
+import dev.memwall.device.MemoryReading;
+import dev.memwall.device.host.HostMemory;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Everything one probe found: the host, what each backend said, and each device's memory and bandwidth.
+ *
+ * @param takenAt    when the probe started
+ * @param host       host memory, or null when it could not be read
+ * @param hostError  why host memory could not be read, or null
+ * @param backends   every backend tried, in order
+ * @param devices    every device found
+ * @param benchmarked whether bandwidth was measured
+ */
+public record ProbeReport(
+        Instant takenAt,
+        HostMemory host,
+        String hostError,
+        List<BackendReport> backends,
+        List<DeviceReport> devices,
+        boolean benchmarked) {
+
+    public ProbeReport {
+        backends = List.copyOf(backends);
+        devices = List.copyOf(devices);
+    }
+
+    /** What a backend said: unavailable (with the reason), failed (with the error), or the devices it gave. */
+    public record BackendReport(String id, boolean available, String reason, String error, int deviceCount) {
+    }
+
+    /**
+     * One device.
+     *
+     * @param identity       what it is
+     * @param memory         the memory reading, or null when it failed
+     * @param memoryError    why reading memory failed, or null
+     * @param bandwidth      bandwidth figures (theoretical only with --no-bench), or null when measuring failed
+     * @param bandwidthError why measuring failed, or null
+     * @param peakFp16Flops  dense FP16 peak in FLOP/s, or null
+     */
+    public record DeviceReport(
+            DeviceIdentity identity,
+            MemoryReading memory,
+            String memoryError,
+            BandwidthResult bandwidth,
+            String bandwidthError,
+            Long peakFp16Flops) {
+
+        /** True when some part of this device could not be read. */
+        public boolean failed() {
+            return memoryError != null || bandwidthError != null;
+        }
+    }
+
+    /** True when a backend or a device reported an error (not merely an unavailable backend). */
+    public boolean hasErrors() {
+        return hostError != null
+                || backends.stream().anyMatch(b -> b.error() != null)
+                || devices.stream().anyMatch(DeviceReport::failed);
+    }
+}

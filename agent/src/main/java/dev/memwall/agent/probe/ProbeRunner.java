@@ -1,0 +1,138 @@
+package dev.memwall.agent.probe;
+
+import dev.memwall.agent.probe.ProbeReport.BackendReport;
+import dev.memwall.agent.probe.ProbeReport.DeviceReport;
+import dev.memwall.device.Availability;
+import dev.memwall.device.BandwidthResult;
+import dev.memwall.device.BenchmarkSettings;
+import dev.memwall.device.Device;
+import dev.memwall.device.DeviceBackend;
+import dev.memwall.device.DeviceException;
+import dev.memwall.device.MemoryReading;
+import dev.memwall.device.host.HostMemory;
+import dev.memwall.device.host.HostProbe;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one probe over the chosen backends: reads every device, benchmarks each in turn, and never lets one
+ * device's failure stop the others.
+ */
+public final class ProbeRunner {
+
+    /** Told before and after each device's benchmark, e.g. to draw progress on a terminal. */
+    public interface Progress {
+        void benchmarking(int index, int count, String deviceId, String name);
+
+        void done();
+
+        Progress NONE = new Progress() {
+            @Override
+            public void benchmarking(int index, int count, String deviceId, String name) {
+            }
+
+            @Override
+            public void done() {
+            }
+        };
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProbeRunner.class);
+
+    private final Clock clock;
+    private final Supplier<HostMemory> hostReader;
+
+    public ProbeRunner() {
+        this(Clock.systemUTC(), HostProbe::read);
+    }
+
+    ProbeRunner(Clock clock, Supplier<HostMemory> hostReader) {
+        this.clock = clock;
+        this.hostReader = hostReader;
+    }
+
+    /**
+     * Probes with the given backends. Unavailable backends are reported with their reason; available ones
+     * are asked for devices.
+     *
+     * @param settings benchmark settings, or null to skip the benchmark
+     */
+    public ProbeReport run(List<DeviceBackend> backends, BenchmarkSettings settings, Progress progress) {
+        Instant started = clock.instant();
+        List<BackendReport> backendReports = new ArrayList<>();
+        List<Device> devices = new ArrayList<>();
+        for (DeviceBackend backend : backends) {
+            Availability availability = backend.availability();
+            if (!availability.available()) {
+                backendReports.add(new BackendReport(backend.id(), false, availability.reason(), null, 0));
+                continue;
+            }
+            try {
+                List<Device> found = backend.devices();
+                devices.addAll(found);
+                backendReports.add(new BackendReport(backend.id(), true, null, null, found.size()));
+            } catch (DeviceException | RuntimeException e) {
+                LOG.debug("backend {} failed", backend.id(), e);
+                backendReports.add(new BackendReport(backend.id(), true, null, message(e), 0));
+            }
+        }
+
+        List<DeviceReport> reports = new ArrayList<>();
+        try {
+            for (int i = 0; i < devices.size(); i++) {
+                reports.add(probeDevice(devices.get(i), settings, progress, i, devices.size()));
+            }
+        } finally {
+            progress.done();
+            devices.forEach(Device::close);
+        }
+
+        HostMemory host = null;
+        String hostError = null;
+        try {
+            host = hostReader.get();
+        } catch (RuntimeException | LinkageError e) {
+            LOG.debug("host memory failed", e);
+            hostError = message(e);
+        }
+        return new ProbeReport(started, host, hostError, backendReports, reports, settings != null);
+    }
+
+    private DeviceReport probeDevice(Device device, BenchmarkSettings settings, Progress progress, int index,
+            int count) {
+        MemoryReading memory = null;
+        String memoryError = null;
+        try {
+            memory = device.readMemory();
+        } catch (DeviceException | RuntimeException e) {
+            LOG.debug("memory of {} failed", device.identity().id(), e);
+            memoryError = message(e);
+        }
+        BandwidthResult bandwidth;
+        String bandwidthError = null;
+        if (settings == null) {
+            bandwidth = BandwidthResult.notMeasured(device.theoreticalBandwidthBytesPerSecond());
+        } else {
+            progress.benchmarking(index, count, device.identity().id(), device.identity().name());
+            try {
+                bandwidth = device.measureBandwidth(settings);
+            } catch (DeviceException | RuntimeException e) {
+                LOG.debug("bandwidth of {} failed", device.identity().id(), e);
+                bandwidthError = message(e);
+                bandwidth = BandwidthResult.notMeasured(device.theoreticalBandwidthBytesPerSecond());
+            }
+        }
+        return new DeviceReport(device.identity(), memory, memoryError, bandwidth, bandwidthError,
+                device.peakFp16FlopsPerSecond());
+    }
+
+    private static String message(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+}

@@ -1,0 +1,119 @@
+package dev.memwall.agent.render;
+
+import dev.memwall.agent.probe.ProbeReport;
+import dev.memwall.agent.probe.ProbeReport.BackendReport;
+import dev.memwall.agent.probe.ProbeReport.DeviceReport;
+import dev.memwall.device.BandwidthMeasurement;
+import dev.memwall.device.BandwidthResult;
+import dev.memwall.device.DeviceIdentity;
+import dev.memwall.device.MemoryReading;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The {@code memwall.probe.v1} document: sizes in bytes, rates in bytes per second, null for unknown. */
+public final class ProbeJson {
+
+    public static final String SCHEMA = "memwall.probe.v1";
+
+    private ProbeJson() {
+    }
+
+    /** The document as ordered maps and lists, ready for {@link Json#write}. */
+    public static Map<String, Object> document(ProbeReport report, String version) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("schema", SCHEMA);
+        doc.put("memwall_version", version);
+        doc.put("taken_at", report.takenAt().toString());
+        Map<String, Object> host = new LinkedHashMap<>();
+        host.put("hostname", report.host() == null ? null : report.host().hostname());
+        host.put("memory_total_bytes", report.host() == null ? null : report.host().totalBytes());
+        host.put("memory_available_bytes", report.host() == null ? null : report.host().availableBytes());
+        host.put("error", report.hostError());
+        doc.put("host", host);
+        List<Object> backends = new ArrayList<>();
+        for (BackendReport b : report.backends()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", b.id());
+            m.put("available", b.available());
+            m.put("reason", b.reason());
+            m.put("error", b.error());
+            m.put("device_count", b.deviceCount());
+            backends.add(m);
+        }
+        doc.put("backends", backends);
+        doc.put("benchmarked", report.benchmarked());
+        List<Object> devices = new ArrayList<>();
+        for (DeviceReport d : report.devices()) {
+            devices.add(device(d));
+        }
+        doc.put("devices", devices);
+        return doc;
+    }
+
+    private static Map<String, Object> device(DeviceReport d) {
+        DeviceIdentity id = d.identity();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id.id());
+        m.put("backend", id.backend());
+        m.put("name", id.name());
+        m.put("vendor", id.vendor());
+        m.put("type", id.type().word());
+        m.put("catalog_id", id.catalogId());
+        m.put("driver_version", id.driverVersion());
+        m.put("platform", id.platform());
+        m.put("uuid", id.uuid());
+        m.put("pci_bus_id", id.pciBusId());
+        m.put("compute_units", id.computeUnits());
+        m.put("peak_fp16_flops_per_second", d.peakFp16Flops());
+
+        MemoryReading r = d.memory();
+        Map<String, Object> memory = new LinkedHashMap<>();
+        memory.put("total_bytes", r == null ? id.totalBytes() : r.totalBytes());
+        memory.put("free_bytes", r == null ? null : r.freeBytes());
+        memory.put("used_bytes", r == null ? null : r.usedBytes());
+        memory.put("reserved_bytes", r == null ? null : r.reservedBytes());
+        memory.put("free_source", r == null ? null : r.freeSource());
+        memory.put("max_allocation_bytes", id.maxAllocationBytes());
+        memory.put("global_cache_bytes", id.globalCacheBytes());
+        memory.put("error", d.memoryError());
+        m.put("memory", memory);
+
+        BandwidthResult b = d.bandwidth();
+        Map<String, Object> bandwidth = new LinkedHashMap<>();
+        bandwidth.put("read_bytes_per_second", b == null || b.read() == null ? null : rate(b.read().bytesPerSecond()));
+        bandwidth.put("copy_bytes_per_second", b == null || b.copy() == null ? null : rate(b.copy().bytesPerSecond()));
+        bandwidth.put("theoretical_bytes_per_second", b == null ? null : b.theoreticalBytesPerSecond());
+        bandwidth.put("host_to_device_bytes_per_second", null);
+        bandwidth.put("read_efficiency", b == null ? null : b.readEfficiency());
+        bandwidth.put("read", b == null ? null : measurement(b.read()));
+        bandwidth.put("copy", b == null ? null : measurement(b.copy()));
+        bandwidth.put("seconds", b == null || b.read() == null || !b.read().measured() ? null : b.secondsSpent());
+        bandwidth.put("error", d.bandwidthError());
+        m.put("bandwidth", bandwidth);
+        return m;
+    }
+
+    private static Map<String, Object> measurement(BandwidthMeasurement x) {
+        if (x == null) {
+            return null;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("bytes_per_second", rate(x.bytesPerSecond()));
+        m.put("counted", x.kind().counted());
+        m.put("method", x.method());
+        m.put("buffer_bytes", x.measured() ? x.bufferBytes() : null);
+        m.put("bytes_per_pass", x.measured() ? x.bytesPerPass() : null);
+        m.put("samples", x.samples());
+        m.put("min_bytes_per_second", x.measured() ? rate(x.minBytesPerSecond()) : null);
+        m.put("max_bytes_per_second", x.measured() ? rate(x.maxBytesPerSecond()) : null);
+        m.put("seconds", x.secondsSpent());
+        m.put("notes", x.notes());
+        return m;
+    }
+
+    private static long rate(double bytesPerSecond) {
+        return Math.round(bytesPerSecond);
+    }
+}

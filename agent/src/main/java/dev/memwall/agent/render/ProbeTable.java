@@ -1,0 +1,130 @@
+package dev.memwall.agent.render;
+
+import dev.memwall.agent.probe.ProbeReport;
+import dev.memwall.agent.probe.ProbeReport.BackendReport;
+import dev.memwall.agent.probe.ProbeReport.DeviceReport;
+import dev.memwall.device.BandwidthMeasurement;
+import dev.memwall.device.BandwidthResult;
+import dev.memwall.device.MemoryReading;
+import dev.memwall.estimator.units.Quantities;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** The probe as a terminal table: one row per device, then host memory, then notes. */
+public final class ProbeTable {
+
+    static final String UNKNOWN = "-";
+
+    private ProbeTable() {
+    }
+
+    public static String render(ProbeReport report) {
+        StringBuilder out = new StringBuilder();
+        List<String> notes = new ArrayList<>();
+        if (report.devices().isEmpty()) {
+            out.append("No accelerator found.");
+            out.append(tried(report));
+            out.append('\n');
+        } else {
+            TextTable table = new TextTable("ID", "BACKEND", "NAME", "TOTAL", "FREE", "READ", "COPY", "THEORETICAL",
+                    "EFFICIENCY");
+            for (DeviceReport d : report.devices()) {
+                MemoryReading m = d.memory();
+                BandwidthResult b = d.bandwidth();
+                table.row(d.identity().id(), d.identity().backend(), d.identity().name(),
+                        Quantities.gib(m == null ? d.identity().totalBytes() : m.totalBytes()),
+                        m == null || m.freeBytes() == null ? UNKNOWN : Quantities.gib(m.freeBytes()),
+                        rate(b == null ? null : b.read(), d.bandwidthError()),
+                        rate(b == null ? null : b.copy(), d.bandwidthError()),
+                        b == null || b.theoreticalBytesPerSecond() == null ? UNKNOWN
+                                : Quantities.gbPerSecond(b.theoreticalBytesPerSecond()),
+                        b == null || b.readEfficiency() == null ? UNKNOWN
+                                : String.format(Locale.ROOT, "%.0f%%", 100 * b.readEfficiency()));
+                notes.addAll(notes(d, report.benchmarked()));
+            }
+            out.append(table.render());
+        }
+        out.append('\n');
+        if (report.host() != null) {
+            out.append("Host memory: ").append(Quantities.gib(report.host().totalBytes())).append(" total, ")
+                    .append(Quantities.gib(report.host().availableBytes())).append(" available");
+            if (report.host().hostname() != null) {
+                out.append(" (").append(report.host().hostname()).append(')');
+            }
+            out.append('\n');
+        } else {
+            out.append("Host memory: could not be read: ").append(report.hostError()).append('\n');
+        }
+        for (BackendReport b : report.backends()) {
+            if (b.error() != null) {
+                notes.add(b.id() + ": failed: " + b.error());
+            } else if (!b.available() && !report.devices().isEmpty()) {
+                notes.add(b.id() + ": not used: " + b.reason());
+            }
+        }
+        if (!notes.isEmpty()) {
+            out.append("\nNotes:\n");
+            for (String n : notes) {
+                out.append("  ").append(n).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private static String tried(ProbeReport report) {
+        if (report.backends().isEmpty()) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder(" Tried:\n");
+        for (BackendReport b : report.backends()) {
+            s.append("  ").append(b.id()).append(": ");
+            if (b.error() != null) {
+                s.append("failed: ").append(b.error());
+            } else if (!b.available()) {
+                s.append(b.reason());
+            } else {
+                s.append("available, but it reported no device");
+            }
+            s.append('\n');
+        }
+        return s.toString().stripTrailing();
+    }
+
+    private static String rate(BandwidthMeasurement m, String error) {
+        if (error != null) {
+            return "failed";
+        }
+        return m == null ? UNKNOWN : Quantities.gbPerSecond(m.bytesPerSecond());
+    }
+
+    private static List<String> notes(DeviceReport d, boolean benchmarked) {
+        String id = d.identity().id();
+        Set<String> notes = new LinkedHashSet<>();
+        if (d.memoryError() != null) {
+            notes.add(id + ": memory could not be read: " + d.memoryError());
+        } else if (d.memory() != null && d.memory().freeBytes() == null) {
+            notes.add(id + ": free memory is not reported by this driver (no vendor extension for it)");
+        }
+        if (d.bandwidthError() != null) {
+            notes.add(id + ": bandwidth benchmark failed: " + d.bandwidthError());
+        }
+        BandwidthResult b = d.bandwidth();
+        if (benchmarked && b != null) {
+            for (BandwidthMeasurement m : new BandwidthMeasurement[] {b.read(), b.copy()}) {
+                if (m == null) {
+                    continue;
+                }
+                if (m.measured()) {
+                    notes.add(String.format(Locale.ROOT, "%s: %s: %s over %s buffers, median of %d, %.2f s",
+                            id, m.kind().word(), m.kind().counted(), Quantities.mib(m.bufferBytes()), m.samples(),
+                            m.secondsSpent()));
+                }
+                m.notes().forEach(n -> notes.add(id + ": " + n));
+            }
+        }
+        return new ArrayList<>(notes);
+    }
+}

@@ -1,0 +1,29 @@
+package dev.memwall.device;
+
+/**
+ * One compute device found by a backend. Reading memory is cheap; measuring bandwidth takes a bounded
+ * share of the device's memory for well under a second and frees it again, also on error.
+ */
+public interface Device extends AutoCloseable {
+
+    /** Fixed facts about the device. */
+    DeviceIdentity identity();
+
+    /** Total and, where the driver tells, free memory now. */
+    MemoryReading readMemory() throws DeviceException;
+
+    /** Runs the read and copy microbenchmarks. */
+    BandwidthResult measureBandwidth(BenchmarkSettings settings) throws DeviceException;
+
+    /** The theoretical peak bandwidth in bytes per second, or null when unknown. */
+    Long theoreticalBandwidthBytesPerSecond();
+
+    /** Dense FP16/BF16 tensor peak in FLOP/s, or null when unknown. */
+    default Long peakFp16FlopsPerSecond() {
+        return null;
+    }
+
+    /** Releases what the device object holds. Never throws. */
+    @Override
+    void close();
+}

@@ -1,0 +1,27 @@
+package dev.memwall.device;
+
+import java.util.List;
+
+/**
+ * A way of finding devices (OpenCL, CUDA, simulated). Real backends are found with
+ * {@link java.util.ServiceLoader}; each must be cheap to construct and load its native library lazily.
+ */
+public interface DeviceBackend {
+
+    /** The backend's name as used on the command line: {@code opencl}, {@code cuda}, {@code simulated}. */
+    String id();
+
+    /** Higher first when several backends see the same device. */
+    int priority();
+
+    /** Whether this backend can work here; the reason names what to install when not. */
+    Availability availability();
+
+    /**
+     * Every device this backend sees. A device that cannot be read is left out only when the driver gives
+     * no handle at all; per-device failures surface through {@link Device} calls.
+     *
+     * @throws DeviceException when the backend itself fails (no platform, driver error)
+     */
+    List<Device> devices() throws DeviceException;
+}

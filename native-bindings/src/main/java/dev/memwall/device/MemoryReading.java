@@ -1,0 +1,36 @@
+package dev.memwall.device;
+
+/**
+ * One reading of a device's memory, in bytes. {@code null} means the backend cannot know (never a guess).
+ *
+ * @param totalBytes    total memory
+ * @param freeBytes     free memory now, or null
+ * @param usedBytes     memory in use now, or null
+ * @param reservedBytes memory the driver keeps for itself, or null
+ * @param freeSource    how free memory was read (e.g. {@code cl_amd_device_attribute_query}), or null when it was not
+ */
+public record MemoryReading(long totalBytes, Long freeBytes, Long usedBytes, Long reservedBytes, String freeSource) {
+
+    public MemoryReading {
+        if (totalBytes <= 0) {
+            throw new IllegalArgumentException("totalBytes must be > 0, was " + totalBytes);
+        }
+        if (freeBytes != null && (freeBytes < 0 || freeBytes > totalBytes)) {
+            throw new IllegalArgumentException(
+                    "freeBytes must be within [0, totalBytes=" + totalBytes + "], was " + freeBytes);
+        }
+        if (usedBytes != null && (usedBytes < 0 || usedBytes > totalBytes)) {
+            throw new IllegalArgumentException(
+                    "usedBytes must be within [0, totalBytes=" + totalBytes + "], was " + usedBytes);
+        }
+        if (reservedBytes != null && (reservedBytes < 0 || reservedBytes > totalBytes)) {
+            throw new IllegalArgumentException(
+                    "reservedBytes must be within [0, totalBytes=" + totalBytes + "], was " + reservedBytes);
+        }
+    }
+
+    /** A reading where only the total is known. */
+    public static MemoryReading totalOnly(long totalBytes) {
+        return new MemoryReading(totalBytes, null, null, null, null);
+    }
+}
