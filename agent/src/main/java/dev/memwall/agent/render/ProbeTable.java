@@ -58,10 +58,11 @@ public final class ProbeTable {
         } else {
             out.append("Host memory: could not be read: ").append(report.hostError()).append('\n');
         }
-        for (BackendReport b : report.backends()) {
+        // With no device, the backends were already listed under "Tried".
+        for (BackendReport b : report.devices().isEmpty() ? List.<BackendReport>of() : report.backends()) {
             if (b.error() != null) {
                 notes.add(b.id() + ": failed: " + b.error());
-            } else if (!b.available() && !report.devices().isEmpty()) {
+            } else if (!b.available()) {
                 notes.add(b.id() + ": not used: " + b.reason());
             }
         }
