@@ -68,6 +68,8 @@ public final class ProbeRunner {
         List<Device> devices = new ArrayList<>();
         for (DeviceBackend backend : backends) {
             Availability availability = backend.availability();
+            LOG.debug("backend {}: available={}{}", backend.id(), availability.available(),
+                    availability.available() ? "" : " (" + availability.reason() + ")");
             if (!availability.available()) {
                 backendReports.add(new BackendReport(backend.id(), false, availability.reason(), null, 0));
                 continue;
@@ -75,6 +77,7 @@ public final class ProbeRunner {
             try {
                 List<Device> found = backend.devices();
                 devices.addAll(found);
+                LOG.debug("backend {}: {} device(s)", backend.id(), found.size());
                 backendReports.add(new BackendReport(backend.id(), true, null, null, found.size()));
             } catch (DeviceException | RuntimeException e) {
                 LOG.debug("backend {} failed", backend.id(), e);
@@ -107,8 +110,10 @@ public final class ProbeRunner {
             int count) {
         MemoryReading memory = null;
         String memoryError = null;
+        LOG.debug("{}: {}", device.identity().id(), device.identity());
         try {
             memory = device.readMemory();
+            LOG.debug("{}: {}", device.identity().id(), memory);
         } catch (DeviceException | RuntimeException e) {
             LOG.debug("memory of {} failed", device.identity().id(), e);
             memoryError = message(e);

@@ -69,6 +69,8 @@ final class OpenClBandwidth implements AutoCloseable {
         long started = System.nanoTime();
         BufferPlan plan = BufferPlan.of(identity.totalBytes(), freeBytes, identity.maxAllocationBytes(),
                 identity.globalCacheBytes(), settings);
+        LOG.debug("{}: benchmark buffers of {} bytes ({}), {} warm-up pass(es), {} samples", identity.id(),
+                plan.bufferBytes(), plan.limitReason(), settings.warmupPasses(), settings.samples());
         try (OpenClBandwidth bench = new OpenClBandwidth(device, identity.id())) {
             return bench.run(plan, shapeFor(identity.type()), settings, started);
         }
