@@ -23,7 +23,7 @@ public final class CliLogConfigurator extends ContextAwareBase implements Config
         appender.setTarget("System.err");
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
-        encoder.setPattern("memwall %level %logger{0}: %msg%n");
+        encoder.setPattern("memwall %level [%relative ms] %logger{0}: %msg%n");
         encoder.start();
         appender.setEncoder(encoder);
         appender.start();

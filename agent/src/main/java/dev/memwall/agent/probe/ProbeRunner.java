@@ -15,6 +15,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +66,12 @@ public final class ProbeRunner {
      */
     public ProbeReport run(List<DeviceBackend> backends, BenchmarkSettings settings, Progress progress) {
         Instant started = clock.instant();
+        // Host memory is read beside the devices (OSHI's first use costs tens of milliseconds).
+        CompletableFuture<HostMemory> hostReading = CompletableFuture.supplyAsync(hostReader, runnable -> {
+            Thread t = new Thread(runnable, "memwall-host-memory");
+            t.setDaemon(true);
+            t.start();
+        });
         List<BackendReport> backendReports = new ArrayList<>();
         List<Device> devices = new ArrayList<>();
         for (DeviceBackend backend : backends) {
@@ -98,10 +106,11 @@ public final class ProbeRunner {
         HostMemory host = null;
         String hostError = null;
         try {
-            host = hostReader.get();
-        } catch (RuntimeException | LinkageError e) {
-            LOG.debug("host memory failed", e);
-            hostError = message(e);
+            host = hostReading.join();
+            LOG.debug("host: {}", host);
+        } catch (CompletionException e) {
+            LOG.debug("host memory failed", e.getCause());
+            hostError = message(e.getCause());
         }
         return new ProbeReport(started, host, hostError, backendReports, reports, settings != null);
     }

@@ -121,6 +121,7 @@ final class OpenClBandwidth implements AutoCloseable {
         enqueue(fill, bytes / 64, null);
         ClCalls.check(CL.clFinish(queue), "clFinish", deviceId);
 
+        LOG.debug("{}: context, kernels and random fill of {} bytes took {} ms", deviceId, bytes, millisSince(started));
         setArg(read, 0, src);
         setArg(read, 1, out);
         long readStarted = System.nanoTime();
@@ -136,6 +137,7 @@ final class OpenClBandwidth implements AutoCloseable {
         BandwidthMeasurement readResult = BandwidthMeasurement.ofSamples(BandwidthKind.READ, bytes, bytes,
                 readSeconds, readSpent, READ_METHOD, plan.notes());
 
+        LOG.debug("{}: read passes took {} ms", deviceId, millisSince(readStarted));
         long copyStarted = System.nanoTime();
         cl_mem dst = buffer(bytes);
         // Touch the destination with the (parallel) fill kernel first: a driver that maps pages on first use
@@ -147,6 +149,7 @@ final class OpenClBandwidth implements AutoCloseable {
             copy(src, dst, bytes, null);
         }
         ClCalls.check(CL.clFinish(queue), "clFinish", deviceId);
+        LOG.debug("{}: destination fill and copy warm-up took {} ms", deviceId, millisSince(copyStarted));
         double[] copySeconds = new double[settings.samples()];
         for (int i = 0; i < copySeconds.length; i++) {
             copySeconds[i] = timed(() -> {
@@ -315,6 +318,10 @@ final class OpenClBandwidth implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
     }
 
     /** The kernel's hash, repeated on the host. */
