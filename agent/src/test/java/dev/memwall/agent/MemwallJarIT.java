@@ -112,6 +112,22 @@ class MemwallJarIT {
     }
 
     @Test
+    void launcherPreloadsSignalChainingForInProcessCompilers(@TempDir Path dir) throws Exception {
+        SystemParts.require(new OpenClBackend().availability().available(), "an OpenCL device",
+                "apt-get install pocl-opencl-icd ocl-icd-opencl-dev");
+        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        env.remove("LD_PRELOAD");
+        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("memwall").toAbsolutePath().toString(), "probe",
+                "--no-bench", "--backend", "opencl", "--verbose").directory(dir.toFile());
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        Path err = dir.resolve("err.txt");
+        Process p = pb.redirectError(err.toFile()).redirectOutput(dir.resolve("out.txt").toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readString(err)).contains("JVM signal chaining (libjsig) loaded: true");
+    }
+
+    @Test
     void launcherBuildsTheJarOnFirstUse(@TempDir Path dir) throws Exception {
         // A copy of the sources without any build output, as a fresh clone has.
         Path copy = dir.resolve("memwall");

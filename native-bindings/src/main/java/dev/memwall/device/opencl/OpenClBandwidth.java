@@ -43,13 +43,48 @@ final class OpenClBandwidth implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(OpenClBandwidth.class);
     private static final String SOURCE = loadSource();
+    /** Builds tried before a failure is reported; see {@link #build}. */
+    private static final int BUILD_ATTEMPTS = 3;
     /** Bytes compared at each end of the copy to prove it moved the data. */
     private static final int VERIFY_BYTES = 64 * 1024;
 
+    /**
+     * Overrides the read kernel's shape as {@code LANES,FETCH,LOCAL} (e.g. {@code 16,8,64}); for tuning on new
+     * devices with bench/read-kernel-shapes.sh, not for everyday use.
+     */
+    static final String SHAPE_PROPERTY = "memwall.opencl.readShape";
+
     /** How the read kernel walks memory: words per vector, vectors per work-item, work-group size. */
     record Shape(int lanes, int fetch, int localSize) {
+        Shape {
+            if (lanes != 4 && lanes != 8 && lanes != 16) {
+                throw new IllegalArgumentException("lanes must be 4, 8 or 16, was " + lanes);
+            }
+            if (Integer.bitCount(fetch) != 1 || Integer.bitCount(localSize) != 1) {
+                throw new IllegalArgumentException("fetch and local size must be powers of two, were " + fetch
+                        + " and " + localSize);
+            }
+            if (BufferPlan.ALIGN_BYTES % ((long) lanes * 4 * fetch * localSize) != 0) {
+                throw new IllegalArgumentException("a work-group's block must divide "
+                        + BufferPlan.ALIGN_BYTES + " bytes");
+            }
+        }
+
         long bytesPerGroup() {
             return (long) lanes * 4 * fetch * localSize;
+        }
+
+        /** {@code LANES,FETCH,LOCAL}, or null for null. */
+        static Shape parse(String text) {
+            if (text == null || text.isBlank()) {
+                return null;
+            }
+            String[] p = text.split(",");
+            if (p.length != 3) {
+                throw new IllegalArgumentException(SHAPE_PROPERTY + " must be LANES,FETCH,LOCAL, was '" + text + "'");
+            }
+            return new Shape(Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()),
+                    Integer.parseInt(p[2].trim()));
         }
     }
 
@@ -82,6 +117,10 @@ final class OpenClBandwidth implements AutoCloseable {
      * 16 per work-item, 256 work-items per group, the shape clpeak and BabelStream use.
      */
     static Shape shapeFor(DeviceType type) {
+        Shape forced = Shape.parse(System.getProperty(SHAPE_PROPERTY));
+        if (forced != null) {
+            return forced;
+        }
         return type == DeviceType.CPU ? new Shape(16, 8, 64) : new Shape(4, 16, 256);
     }
 
@@ -176,18 +215,33 @@ final class OpenClBandwidth implements AutoCloseable {
         return new Shape(wanted.lanes(), wanted.fetch(), local);
     }
 
+    /**
+     * Builds the kernels, up to {@link #BUILD_ATTEMPTS} times. PoCL compiles with LLVM inside this process, and
+     * LLVM installs signal handlers that delete its temporary files when the JVM takes one of its own
+     * (harmless) SIGSEGVs, so a build can fail with "unable to rename temporary". The JVM's signal-chaining
+     * library prevents that ({@code ./memwall} and the test runs preload {@code libjsig.so}); without it, a
+     * retry usually succeeds. A real error in the source fails every time and is reported with the build log.
+     */
     private cl_program build(Shape shape) throws DeviceException {
-        int[] err = new int[1];
-        cl_program program = CL.clCreateProgramWithSource(context, 1, new String[] {SOURCE}, null, err);
-        ClCalls.check(err[0], "clCreateProgramWithSource", deviceId);
-        releases.push(() -> CL.clReleaseProgram(program));
         String options = String.format(Locale.ROOT, "-DLANES=%d -DFETCH=%d", shape.lanes(), shape.fetch());
-        int rc = CL.clBuildProgram(program, 1, new cl_device_id[] {device}, options, null, null);
-        if (rc != CL.CL_SUCCESS) {
-            throw new DeviceException("clBuildProgram failed on " + deviceId + ": " + ClCalls.name(rc) + " (" + rc
-                    + "); build log: " + buildLog(program));
+        for (int attempt = 1;; attempt++) {
+            int[] err = new int[1];
+            cl_program program = CL.clCreateProgramWithSource(context, 1, new String[] {SOURCE}, null, err);
+            ClCalls.check(err[0], "clCreateProgramWithSource", deviceId);
+            releases.push(() -> CL.clReleaseProgram(program));
+            int rc = CL.clBuildProgram(program, 1, new cl_device_id[] {device}, options, null, null);
+            if (rc == CL.CL_SUCCESS) {
+                return program;
+            }
+            String log = buildLog(program);
+            if (attempt == BUILD_ATTEMPTS) {
+                throw new DeviceException("clBuildProgram failed on " + deviceId + ": " + ClCalls.name(rc) + " ("
+                        + rc + "); build log: " + log + (OpenClLibrary.signalChainingLoaded() ? ""
+                        : " (if the log says 'unable to rename temporary', run with LD_PRELOAD set to the JDK's "
+                                + "lib/libjsig.so, as ./memwall does)"));
+            }
+            LOG.debug("{}: clBuildProgram failed ({}), building once more; log: {}", deviceId, ClCalls.name(rc), log);
         }
-        return program;
     }
 
     private String buildLog(cl_program program) {

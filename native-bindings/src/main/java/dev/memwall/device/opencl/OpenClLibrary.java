@@ -1,6 +1,9 @@
 package dev.memwall.device.opencl;
 
 import dev.memwall.device.Availability;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.jocl.CL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +20,15 @@ final class OpenClLibrary {
     private static final Logger LOG = LoggerFactory.getLogger(OpenClLibrary.class);
 
     private OpenClLibrary() {
+    }
+
+    /** True when the JVM's signal-chaining library (libjsig) is loaded into this process; see OpenClBandwidth. */
+    static boolean signalChainingLoaded() {
+        try {
+            return Files.readString(Path.of("/proc/self/maps")).contains("libjsig");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** The outcome of loading, computed once. */
@@ -38,6 +50,8 @@ final class OpenClLibrary {
                 if (rc != CL.CL_SUCCESS) {
                     return Availability.no("clGetPlatformIDs failed: " + ClCalls.name(rc) + " (" + rc + ")");
                 }
+                LOG.debug("OpenCL: {} platform(s); JVM signal chaining (libjsig) loaded: {}", count[0],
+                        signalChainingLoaded());
                 return Availability.yes();
             } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
                 LOG.debug("OpenCL library did not load", e);
