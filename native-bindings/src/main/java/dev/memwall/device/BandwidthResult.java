@@ -8,13 +8,17 @@ package dev.memwall.device;
  * @param theoreticalBytesPerSecond      the memory's peak from its clock and bus width, or the catalog
  * @param secondsSpent                   wall time of the whole benchmark, set-up and clean-up included
  * @param error                          why a measurement failed, or null
+ * @param hostToDevice                   pinned host memory to device, or null where not measured
+ * @param deviceToHost                   device to pinned host memory, or null where not measured
  */
 public record BandwidthResult(
         BandwidthMeasurement read,
         BandwidthMeasurement copy,
         Long theoreticalBytesPerSecond,
         double secondsSpent,
-        String error) {
+        String error,
+        BandwidthMeasurement hostToDevice,
+        BandwidthMeasurement deviceToHost) {
 
     public BandwidthResult {
         if (read != null && read.kind() != BandwidthKind.READ) {
@@ -23,10 +27,24 @@ public record BandwidthResult(
         if (copy != null && copy.kind() != BandwidthKind.COPY) {
             throw new IllegalArgumentException("copy must be a COPY measurement, was " + copy.kind());
         }
+        if (hostToDevice != null && hostToDevice.kind() != BandwidthKind.HOST_TO_DEVICE) {
+            throw new IllegalArgumentException("hostToDevice must be a HOST_TO_DEVICE measurement, was "
+                    + hostToDevice.kind());
+        }
+        if (deviceToHost != null && deviceToHost.kind() != BandwidthKind.DEVICE_TO_HOST) {
+            throw new IllegalArgumentException("deviceToHost must be a DEVICE_TO_HOST measurement, was "
+                    + deviceToHost.kind());
+        }
         if (theoreticalBytesPerSecond != null && theoreticalBytesPerSecond <= 0) {
             throw new IllegalArgumentException(
                     "theoreticalBytesPerSecond must be > 0, was " + theoreticalBytesPerSecond);
         }
+    }
+
+    /** Read and copy only, as backends without host transfers measure. */
+    public BandwidthResult(BandwidthMeasurement read, BandwidthMeasurement copy, Long theoreticalBytesPerSecond,
+            double secondsSpent, String error) {
+        this(read, copy, theoreticalBytesPerSecond, secondsSpent, error, null, null);
     }
 
     /** Nothing measured; only the theoretical figure, if any. */

@@ -23,6 +23,14 @@ public interface Device extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Backend-specific facts for the JSON document, keys in snake case with units in their names
+     * (e.g. {@code sm_clock_hz}); values are numbers, strings, booleans or null. Empty when there are none.
+     */
+    default java.util.Map<String, Object> attributes() {
+        return java.util.Map.of();
+    }
+
     /** Releases what the device object holds. Never throws. */
     @Override
     void close();

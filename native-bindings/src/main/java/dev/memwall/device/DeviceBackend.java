@@ -24,4 +24,12 @@ public interface DeviceBackend {
      * @throws DeviceException when the backend itself fails (no platform, driver error)
      */
     List<Device> devices() throws DeviceException;
+
+    /**
+     * Every device, with those that failed to be read reported instead of dropped. Backends whose devices can
+     * fail one by one override this; the default wraps {@link #devices()}.
+     */
+    default Discovery discover() throws DeviceException {
+        return new Discovery(devices(), List.of());
+    }
 }

@@ -8,8 +8,10 @@ package dev.memwall.device;
  * @param usedBytes     memory in use now, or null
  * @param reservedBytes memory the driver keeps for itself, or null
  * @param freeSource    how free memory was read (e.g. {@code cl_amd_device_attribute_query}), or null when it was not
+ * @param queryContextBytes memory a CUDA context took to answer a query (NVML's free minus CUDA's), or null
  */
-public record MemoryReading(long totalBytes, Long freeBytes, Long usedBytes, Long reservedBytes, String freeSource) {
+public record MemoryReading(long totalBytes, Long freeBytes, Long usedBytes, Long reservedBytes, String freeSource,
+        Long queryContextBytes) {
 
     public MemoryReading {
         if (totalBytes <= 0) {
@@ -29,8 +31,18 @@ public record MemoryReading(long totalBytes, Long freeBytes, Long usedBytes, Lon
         }
     }
 
+    /** A reading without a context cost. */
+    public MemoryReading(long totalBytes, Long freeBytes, Long usedBytes, Long reservedBytes, String freeSource) {
+        this(totalBytes, freeBytes, usedBytes, reservedBytes, freeSource, null);
+    }
+
     /** A reading where only the total is known. */
     public static MemoryReading totalOnly(long totalBytes) {
         return new MemoryReading(totalBytes, null, null, null, null);
+    }
+
+    /** The same reading with the context cost of a query stated. */
+    public MemoryReading withQueryContextBytes(Long bytes) {
+        return new MemoryReading(totalBytes, freeBytes, usedBytes, reservedBytes, freeSource, bytes);
     }
 }

@@ -15,10 +15,10 @@ import picocli.CommandLine.Option;
 /** Device selection shared by the commands that look at devices: {@code --backend} and {@code --simulate}. */
 public final class DeviceOptions {
 
-    static final List<String> BACKENDS = List.of("auto", "cuda", "opencl", "simulated");
+    static final List<String> BACKENDS = List.of("auto", "cuda", "nvml", "opencl", "simulated");
 
     @Option(names = "--backend", paramLabel = "BACKEND", defaultValue = "auto",
-            description = "auto (every backend that works here), cuda, opencl or simulated. Default: ${DEFAULT-VALUE}.")
+            description = "auto (every backend that works here), cuda, nvml, opencl or simulated. Default: ${DEFAULT-VALUE}.")
     String backend;
 
     @Option(names = "--simulate", paramLabel = "SPEC",

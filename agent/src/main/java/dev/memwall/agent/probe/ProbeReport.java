@@ -4,8 +4,12 @@ import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceIdentity;
 import dev.memwall.device.MemoryReading;
 import dev.memwall.device.host.HostMemory;
+import dev.memwall.device.DeviceFailure;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything one probe found: the host, what each backend said, and each device's memory and bandwidth.
@@ -14,7 +18,8 @@ import java.util.List;
  * @param host       host memory, or null when it could not be read
  * @param hostError  why host memory could not be read, or null
  * @param backends   every backend tried, in order
- * @param devices    every device found
+ * @param devices    every device found (one entry per GPU when several backends see it)
+ * @param failedDevices devices a driver lists but that could not be read at all
  * @param benchmarked whether bandwidth was measured
  */
 public record ProbeReport(
@@ -23,11 +28,13 @@ public record ProbeReport(
         String hostError,
         List<BackendReport> backends,
         List<DeviceReport> devices,
+        List<DeviceFailure> failedDevices,
         boolean benchmarked) {
 
     public ProbeReport {
         backends = List.copyOf(backends);
         devices = List.copyOf(devices);
+        failedDevices = List.copyOf(failedDevices);
     }
 
     /** What a backend said: unavailable (with the reason), failed (with the error), or the devices it gave. */
@@ -43,6 +50,7 @@ public record ProbeReport(
      * @param bandwidth      bandwidth figures (theoretical only with --no-bench), or null when measuring failed
      * @param bandwidthError why measuring failed, or null
      * @param peakFp16Flops  dense FP16 peak in FLOP/s, or null
+     * @param attributes     backend-specific facts (see {@link dev.memwall.device.Device#attributes()})
      */
     public record DeviceReport(
             DeviceIdentity identity,
@@ -50,7 +58,12 @@ public record ProbeReport(
             String memoryError,
             BandwidthResult bandwidth,
             String bandwidthError,
-            Long peakFp16Flops) {
+            Long peakFp16Flops,
+            Map<String, Object> attributes) {
+
+        public DeviceReport {
+            attributes = attributes == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
+        }
 
         /** True when some part of this device could not be read. */
         public boolean failed() {
@@ -62,6 +75,7 @@ public record ProbeReport(
     public boolean hasErrors() {
         return hostError != null
                 || backends.stream().anyMatch(b -> b.error() != null)
-                || devices.stream().anyMatch(DeviceReport::failed);
+                || devices.stream().anyMatch(DeviceReport::failed)
+                || !failedDevices.isEmpty();
     }
 }

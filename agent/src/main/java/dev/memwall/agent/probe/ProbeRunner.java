@@ -8,6 +8,9 @@ import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.device.Device;
 import dev.memwall.device.DeviceBackend;
 import dev.memwall.device.DeviceException;
+import dev.memwall.device.DeviceFailure;
+import dev.memwall.device.DeviceMerge;
+import dev.memwall.device.Discovery;
 import dev.memwall.device.MemoryReading;
 import dev.memwall.device.host.HostMemory;
 import dev.memwall.device.host.HostProbe;
@@ -15,6 +18,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
@@ -73,7 +77,8 @@ public final class ProbeRunner {
             t.start();
         });
         List<BackendReport> backendReports = new ArrayList<>();
-        List<Device> devices = new ArrayList<>();
+        List<Device> found = new ArrayList<>();
+        List<DeviceFailure> failures = new ArrayList<>();
         for (DeviceBackend backend : backends) {
             Availability availability = backend.availability();
             LOG.debug("backend {}: available={}{}", backend.id(), availability.available(),
@@ -83,16 +88,21 @@ public final class ProbeRunner {
                 continue;
             }
             try {
-                List<Device> found = backend.devices();
-                devices.addAll(found);
-                LOG.debug("backend {}: {} device(s)", backend.id(), found.size());
-                backendReports.add(new BackendReport(backend.id(), true, null, null, found.size()));
-            } catch (DeviceException | RuntimeException e) {
+                Discovery discovery = backend.discover();
+                found.addAll(discovery.devices());
+                failures.addAll(discovery.failures());
+                LOG.debug("backend {}: {} device(s), {} failed", backend.id(), discovery.devices().size(),
+                        discovery.failures().size());
+                backendReports.add(new BackendReport(backend.id(), true, null, null,
+                        discovery.devices().size() + discovery.failures().size()));
+            } catch (DeviceException | RuntimeException | LinkageError e) {
                 LOG.debug("backend {} failed", backend.id(), e);
                 backendReports.add(new BackendReport(backend.id(), true, null, message(e), 0));
             }
         }
 
+        // The same GPU seen through NVML, CUDA and OpenCL is reported once.
+        List<Device> devices = DeviceMerge.merge(found);
         List<DeviceReport> reports = new ArrayList<>();
         try {
             for (int i = 0; i < devices.size(); i++) {
@@ -112,7 +122,7 @@ public final class ProbeRunner {
             LOG.debug("host memory failed", e.getCause());
             hostError = message(e.getCause());
         }
-        return new ProbeReport(started, host, hostError, backendReports, reports, settings != null);
+        return new ProbeReport(started, host, hostError, backendReports, reports, failures, settings != null);
     }
 
     private DeviceReport probeDevice(Device device, BenchmarkSettings settings, Progress progress, int index,
@@ -123,7 +133,7 @@ public final class ProbeRunner {
         try {
             memory = device.readMemory();
             LOG.debug("{}: {}", device.identity().id(), memory);
-        } catch (DeviceException | RuntimeException e) {
+        } catch (DeviceException | RuntimeException | LinkageError e) {
             LOG.debug("memory of {} failed", device.identity().id(), e);
             memoryError = message(e);
         }
@@ -135,14 +145,21 @@ public final class ProbeRunner {
             progress.benchmarking(index, count, device.identity().id(), device.identity().name());
             try {
                 bandwidth = device.measureBandwidth(settings);
-            } catch (DeviceException | RuntimeException e) {
+            } catch (DeviceException | RuntimeException | LinkageError e) {
                 LOG.debug("bandwidth of {} failed", device.identity().id(), e);
                 bandwidthError = message(e);
                 bandwidth = BandwidthResult.notMeasured(device.theoreticalBandwidthBytesPerSecond());
             }
         }
+        Map<String, Object> attributes;
+        try {
+            attributes = device.attributes();
+        } catch (RuntimeException e) {
+            LOG.debug("attributes of {} failed", device.identity().id(), e);
+            attributes = Map.of();
+        }
         return new DeviceReport(device.identity(), memory, memoryError, bandwidth, bandwidthError,
-                device.peakFp16FlopsPerSecond());
+                device.peakFp16FlopsPerSecond(), attributes);
     }
 
     private static String message(Throwable e) {

@@ -5,6 +5,7 @@ import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
+import dev.memwall.device.DeviceFailure;
 import dev.memwall.device.DeviceIdentity;
 import dev.memwall.device.MemoryReading;
 import java.util.ArrayList;
@@ -48,6 +49,9 @@ public final class ProbeJson {
         for (DeviceReport d : report.devices()) {
             devices.add(device(d));
         }
+        for (DeviceFailure f : report.failedDevices()) {
+            devices.add(failed(f));
+        }
         doc.put("devices", devices);
         return doc;
     }
@@ -75,6 +79,7 @@ public final class ProbeJson {
         memory.put("used_bytes", r == null ? null : r.usedBytes());
         memory.put("reserved_bytes", r == null ? null : r.reservedBytes());
         memory.put("free_source", r == null ? null : r.freeSource());
+        memory.put("query_context_bytes", r == null ? null : r.queryContextBytes());
         memory.put("max_allocation_bytes", id.maxAllocationBytes());
         memory.put("global_cache_bytes", id.globalCacheBytes());
         memory.put("error", d.memoryError());
@@ -85,13 +90,40 @@ public final class ProbeJson {
         bandwidth.put("read_bytes_per_second", b == null || b.read() == null ? null : rate(b.read().bytesPerSecond()));
         bandwidth.put("copy_bytes_per_second", b == null || b.copy() == null ? null : rate(b.copy().bytesPerSecond()));
         bandwidth.put("theoretical_bytes_per_second", b == null ? null : b.theoreticalBytesPerSecond());
-        bandwidth.put("host_to_device_bytes_per_second", null);
+        bandwidth.put("host_to_device_bytes_per_second",
+                b == null || b.hostToDevice() == null ? null : rate(b.hostToDevice().bytesPerSecond()));
+        bandwidth.put("device_to_host_bytes_per_second",
+                b == null || b.deviceToHost() == null ? null : rate(b.deviceToHost().bytesPerSecond()));
         bandwidth.put("read_efficiency", b == null ? null : b.readEfficiency());
         bandwidth.put("read", b == null ? null : measurement(b.read()));
         bandwidth.put("copy", b == null ? null : measurement(b.copy()));
+        bandwidth.put("host_to_device", b == null ? null : measurement(b.hostToDevice()));
+        bandwidth.put("device_to_host", b == null ? null : measurement(b.deviceToHost()));
         bandwidth.put("seconds", b == null || b.read() == null || !b.read().measured() ? null : b.secondsSpent());
         bandwidth.put("error", d.bandwidthError());
         m.put("bandwidth", bandwidth);
+        m.put("attributes", d.attributes());
+        m.put("error", null);
+        return m;
+    }
+
+    /** A device the driver lists but that could not be read: its id, backend and the error; the rest unknown. */
+    private static Map<String, Object> failed(DeviceFailure f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", f.id());
+        m.put("backend", f.backend());
+        m.put("name", null);
+        Map<String, Object> memory = new LinkedHashMap<>();
+        memory.put("total_bytes", null);
+        memory.put("free_bytes", null);
+        m.put("memory", memory);
+        Map<String, Object> bandwidth = new LinkedHashMap<>();
+        bandwidth.put("read_bytes_per_second", null);
+        bandwidth.put("copy_bytes_per_second", null);
+        bandwidth.put("theoretical_bytes_per_second", null);
+        bandwidth.put("host_to_device_bytes_per_second", null);
+        m.put("bandwidth", bandwidth);
+        m.put("error", f.error());
         return m;
     }
 

@@ -5,6 +5,7 @@ import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
+import dev.memwall.device.DeviceFailure;
 import dev.memwall.device.MemoryReading;
 import dev.memwall.estimator.units.Quantities;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ public final class ProbeTable {
     public static String render(ProbeReport report) {
         StringBuilder out = new StringBuilder();
         List<String> notes = new ArrayList<>();
-        if (report.devices().isEmpty()) {
+        if (report.devices().isEmpty() && report.failedDevices().isEmpty()) {
             out.append("No accelerator found.");
             out.append(tried(report));
             out.append('\n');
@@ -45,6 +46,11 @@ public final class ProbeTable {
                                 : String.format(Locale.ROOT, "%.0f%%", 100 * b.readEfficiency()));
                 notes.addAll(notes(d, report.benchmarked()));
             }
+            for (DeviceFailure f : report.failedDevices()) {
+                table.row(f.id(), f.backend(), "(could not be read)", UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+                        UNKNOWN);
+                notes.add(f.id() + ": " + f.error());
+            }
             out.append(table.render());
         }
         out.append('\n');
@@ -59,7 +65,8 @@ public final class ProbeTable {
             out.append("Host memory: could not be read: ").append(report.hostError()).append('\n');
         }
         // With no device, the backends were already listed under "Tried".
-        for (BackendReport b : report.devices().isEmpty() ? List.<BackendReport>of() : report.backends()) {
+        boolean listed = !report.devices().isEmpty() || !report.failedDevices().isEmpty();
+        for (BackendReport b : listed ? report.backends() : List.<BackendReport>of()) {
             if (b.error() != null) {
                 notes.add(b.id() + ": failed: " + b.error());
             } else if (!b.available()) {
@@ -109,11 +116,20 @@ public final class ProbeTable {
         } else if (d.memory() != null && d.memory().freeBytes() == null) {
             notes.add(id + ": free memory is not reported by this driver (no vendor extension for it)");
         }
+        if (d.memory() != null && d.memory().queryContextBytes() != null) {
+            notes.add(id + ": reading free memory through CUDA took " + Quantities.mib(d.memory().queryContextBytes())
+                    + " for its context (NVML's free minus CUDA's); memwall holds no context between readings");
+        }
         if (d.bandwidthError() != null) {
             notes.add(id + ": bandwidth benchmark failed: " + d.bandwidthError());
         }
         BandwidthResult b = d.bandwidth();
         if (benchmarked && b != null) {
+            if (b.hostToDevice() != null && b.deviceToHost() != null) {
+                notes.add(id + ": host->device " + Quantities.gbPerSecond(b.hostToDevice().bytesPerSecond())
+                        + ", device->host " + Quantities.gbPerSecond(b.deviceToHost().bytesPerSecond())
+                        + " (pinned host memory, " + Quantities.mib(b.hostToDevice().bufferBytes()) + ")");
+            }
             for (BandwidthMeasurement m : new BandwidthMeasurement[] {b.read(), b.copy()}) {
                 if (m == null) {
                     continue;

@@ -68,7 +68,7 @@ class CliTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "probe --backend foo | memwall: unknown backend 'foo' for --backend; choose one of auto, cuda, opencl, simulated",
+        "probe --backend foo | memwall: unknown backend 'foo' for --backend; choose one of auto, cuda, nvml, opencl, simulated",
         "probe --simulate h100-sxm:free=lots | memwall: bad SPEC 'h100-sxm:free=lots': free=lots: 'lots' is not a size; give a number with a unit (B, KB, MB, GB, TB, KiB, MiB, GiB or TiB)",
         "probe --simulate rtx-4090:free=30GiB | memwall: bad SPEC 'rtx-4090:free=30GiB': free=30GiB is larger than the total (23.64 GiB)",
         "probe --simulate h100-sxm:total=0GiB | memwall: bad SPEC 'h100-sxm:total=0GiB': total=0GiB: '0GiB' is zero; a size must be > 0",

@@ -1,20 +1,26 @@
 package dev.memwall.device.cuda;
 
-import com.sun.jna.NativeLibrary;
 import dev.memwall.device.Availability;
 import dev.memwall.device.Device;
 import dev.memwall.device.DeviceBackend;
 import dev.memwall.device.DeviceException;
+import dev.memwall.device.DeviceFailure;
+import dev.memwall.device.Discovery;
+import java.util.ArrayList;
 import java.util.List;
+import jcuda.driver.JCudaDriver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * NVIDIA GPUs through the CUDA driver. This version only looks for the driver library; reading devices through
- * the driver API comes in a later version, so where the driver exists the backend says so instead of guessing.
+ * NVIDIA GPUs through JCuda's binding of the CUDA driver API. Lists every device the driver shows, so
+ * {@code CUDA_VISIBLE_DEVICES} and MIG are honoured as the driver applies them; a device that fails to be read
+ * is reported and the others carry on.
  */
 public final class CudaBackend implements DeviceBackend {
 
     public static final String ID = "cuda";
-    static final String DRIVER_LIBRARY = "libcuda.so.1";
+    private static final Logger LOG = LoggerFactory.getLogger(CudaBackend.class);
 
     @Override
     public String id() {
@@ -28,26 +34,32 @@ public final class CudaBackend implements DeviceBackend {
 
     @Override
     public Availability availability() {
-        return Holder.AVAILABILITY;
+        return CudaLibrary.availability();
     }
 
     @Override
     public List<Device> devices() throws DeviceException {
-        throw new DeviceException(availability().reason());
+        return discover().devices();
     }
 
-    private static final class Holder {
-        static final Availability AVAILABILITY = probe();
-
-        private static Availability probe() {
-            try {
-                NativeLibrary.getInstance(DRIVER_LIBRARY);
-            } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
-                return Availability.no("the NVIDIA driver library (" + DRIVER_LIBRARY
-                        + ") was not found; install the NVIDIA driver to use the cuda backend");
-            }
-            return Availability.no("the NVIDIA driver (" + DRIVER_LIBRARY + ") is present, but this version of "
-                    + "memwall does not read devices through CUDA yet; use --backend opencl with NVIDIA's OpenCL ICD");
+    @Override
+    public Discovery discover() throws DeviceException {
+        Availability availability = availability();
+        if (!availability.available()) {
+            throw new DeviceException(availability.reason());
         }
+        int[] count = new int[1];
+        Cu.check(JCudaDriver.cuDeviceGetCount(count), "cuDeviceGetCount", null);
+        List<Device> devices = new ArrayList<>();
+        List<DeviceFailure> failures = new ArrayList<>();
+        for (int i = 0; i < count[0]; i++) {
+            try {
+                devices.add(CudaDevice.read(i));
+            } catch (DeviceException e) {
+                LOG.debug("cuda:{} could not be read", i, e);
+                failures.add(new DeviceFailure(ID + ":" + i, ID, e.getMessage()));
+            }
+        }
+        return new Discovery(devices, failures);
     }
 }

@@ -1,5 +1,6 @@
 package dev.memwall.device.simulated;
 
+import dev.memwall.device.Csv;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

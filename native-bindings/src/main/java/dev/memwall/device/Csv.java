@@ -1,16 +1,16 @@
-package dev.memwall.device.simulated;
+package dev.memwall.device;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** A small RFC 4180 reader: quoted fields, doubled quotes, '#' comment lines. One record per line. */
-final class Csv {
+public final class Csv {
 
     private Csv() {
     }
 
     /** Splits one line into fields; {@code where} names the line in errors. */
-    static List<String> parseLine(String line, String where) {
+    public static List<String> parseLine(String line, String where) {
         List<String> fields = new ArrayList<>();
         StringBuilder field = new StringBuilder();
         boolean quoted = false;

@@ -1,0 +1,178 @@
+package dev.memwall.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.memwall.device.testing.FakeDriver;
+import dev.memwall.device.testing.SystemParts;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged jar against the fake NVIDIA driver (libcuda.so.1 and libnvidia-ml.so.1 on LD_LIBRARY_PATH), so
+ * JCuda's JNI code and JNA run for real. The fake writes its leak counters to a file when the process exits.
+ */
+class FakeGpuIT {
+
+    private static final Path JAR = Paths.get(System.getProperty("memwall.jar", "target/memwall.jar"));
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void needsGcc() {
+        SystemParts.require(FakeDriver.gccPresent(), "gcc (to build the fake NVIDIA driver)", "apt-get install gcc");
+    }
+
+    private MemwallJarIT.Run probe(String config, String... args) throws Exception {
+        Path configFile = dir.resolve("gpus.conf");
+        Files.writeString(configFile, config);
+        Map<String, String> env = new HashMap<>(FakeDriver.processEnvironment(configFile));
+        env.put(FakeDriver.COUNTERS_ENV, dir.resolve("counters.txt").toString());
+        String[] command = new String[args.length + 4];
+        command[0] = MemwallJarIT.java();
+        command[1] = "-jar";
+        command[2] = JAR.toAbsolutePath().toString();
+        command[3] = "probe";
+        System.arraycopy(args, 0, command, 4, args.length);
+        return MemwallJarIT.run(dir, env, 300, command);
+    }
+
+    /** The fake's live-object counters at the child's exit: all must be zero. */
+    private Map<String, Long> counters() throws Exception {
+        Map<String, Long> counters = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(dir.resolve("counters.txt"))) {
+            String[] kv = line.split("=", 2);
+            counters.put(kv[0].trim(), Long.parseLong(kv[1].trim()));
+        }
+        return counters;
+    }
+
+    private void assertNothingLeaked() throws Exception {
+        assertThat(counters()).containsKeys("contexts", "allocations", "pinned", "streams", "events", "modules")
+                .allSatisfy((k, v) -> assertThat(v).as(k).isZero());
+    }
+
+    @Test
+    void probeListsTheFakeGpusWithEveryFieldThroughJcudaAndJna() throws Exception {
+        MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig(), "--json", "--backend", "auto");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        List<JsonNode> gpus = new java.util.ArrayList<>();
+        doc.get("devices").forEach(d -> {
+            if (d.get("backend").asText().equals("cuda")) {
+                gpus.add(d);
+            }
+        });
+        assertThat(gpus).hasSize(2);
+        JsonNode h100 = gpus.get(0);
+        assertThat(h100.get("id").asText()).isEqualTo("cuda:0");
+        assertThat(h100.get("name").asText()).isEqualTo("NVIDIA H100 80GB HBM3");
+        assertThat(h100.get("uuid").asText()).isEqualTo("GPU-8e3b1c52-0000-4000-8000-000000000001");
+        assertThat(h100.get("pci_bus_id").asText()).isEqualTo("0000:3b:00.0");
+        assertThat(h100.get("compute_units").asInt()).isEqualTo(132);
+        JsonNode memory = h100.get("memory");
+        assertThat(memory.get("total_bytes").asLong()).isEqualTo(4L << 30);
+        assertThat(memory.get("free_bytes").asLong()).isEqualTo(3L << 30);
+        assertThat(memory.get("reserved_bytes").asLong()).isEqualTo(256L << 20);
+        assertThat(memory.get("free_source").asText()).isEqualTo("nvmlDeviceGetMemoryInfo_v2");
+        assertThat(memory.get("query_context_bytes").asLong()).isEqualTo(256L << 20);
+        JsonNode bw = h100.get("bandwidth");
+        assertThat(bw.get("theoretical_bytes_per_second").asLong()).isEqualTo(3_352_320_000_000L);
+        for (String kind : List.of("read", "copy", "host_to_device", "device_to_host")) {
+            assertThat(bw.get(kind + "_bytes_per_second").asLong()).as(kind).isPositive();
+            assertThat(bw.get(kind).get("samples").asInt()).as(kind).isEqualTo(5);
+        }
+        JsonNode a = h100.get("attributes");
+        assertThat(a.get("compute_capability").asText()).isEqualTo("9.0");
+        assertThat(a.get("sm_clock_hz").asLong()).isEqualTo(1_980_000_000L);
+        assertThat(a.get("memory_bus_width_bits").asInt()).isEqualTo(5120);
+        assertThat(a.get("l2_cache_bytes").asLong()).isEqualTo(8L << 20);
+        assertThat(a.get("ecc_enabled").asBoolean()).isTrue();
+        assertThat(a.get("compute_processes").asInt()).isZero();
+        assertThat(a.get("seen_as").toString()).isEqualTo("[\"cuda:0\",\"nvml:0\"]");
+        assertThat(h100.get("peak_fp16_flops_per_second").asLong()).isEqualTo(132L * 1_980_000_000L * 4096);
+
+        JsonNode a100 = gpus.get(1);
+        assertThat(a100.get("id").asText()).isEqualTo("cuda:1");
+        assertThat(a100.get("pci_bus_id").asText()).isEqualTo("0001:86:01.0");
+        assertThat(a100.get("memory").get("total_bytes").asLong()).isEqualTo(2L << 30);
+        assertThat(a100.get("attributes").get("compute_processes").asInt()).isEqualTo(2);
+        assertThat(a100.get("attributes").get("ecc_enabled").asBoolean()).isFalse();
+        assertNothingLeaked();
+    }
+
+    @Test
+    void cuInitFailingIsOneLineAndExitOne() throws Exception {
+        MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig() + "fault cuda cuInit 1 999\n", "--backend", "cuda");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("memwall: cuda backend unavailable: cuInit failed: CUDA_ERROR_UNKNOWN (999)\n");
+    }
+
+    @Test
+    void outOfMemoryAtEveryAllocationOfOneDeviceIsReportedAndTheOtherIsMeasured() throws Exception {
+        MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig() + "fault cuda cuMemAlloc_v2 1 2 device=0\n"
+                + "fault cuda cuMemAlloc_v2 2 2 device=0\n", "--backend", "cuda");
+        assertThat(r.code()).as(r.err()).isEqualTo(1);
+        assertThat(r.out()).containsPattern("cuda:0 +cuda +NVIDIA H100 80GB HBM3 .* failed +failed ")
+                .containsPattern("cuda:0: bandwidth benchmark failed: cuMemAlloc\\(\\d+ bytes\\) failed on cuda:0: "
+                        + "CUDA_ERROR_OUT_OF_MEMORY \\(2\\)")
+                .containsPattern("cuda:1 +cuda +NVIDIA A100-SXM4-40GB .* [0-9.]+ GB/s +[0-9.]+ GB/s ");
+        assertNothingLeaked();
+    }
+
+    @Test
+    void aDeviceLostMidCopyIsReportedAndEverythingIsFreed() throws Exception {
+        MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig()
+                + "fault cuda cuMemcpyDtoDAsync_v2 4 719 device=1 sticky\n", "--backend", "cuda");
+        assertThat(r.code()).as(r.err()).isEqualTo(1);
+        assertThat(r.out()).contains("cuda:1: bandwidth benchmark failed: cuMemcpyDtoDAsync failed on cuda:1: "
+                + "CUDA_ERROR_LAUNCH_FAILED (719)");
+        assertThat(r.out()).containsPattern("cuda:0 +cuda +NVIDIA H100 80GB HBM3 .* [0-9.]+ GB/s +[0-9.]+ GB/s ");
+        assertNothingLeaked();
+    }
+
+    @Test
+    void nvmlWithoutMemoryInfoV2FallsBackToV1() throws Exception {
+        MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig()
+                + "fault nvml nvmlDeviceGetMemoryInfo_v2 1 3 device=0 sticky\n", "--json", "--no-bench");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode d = new ObjectMapper().readTree(r.out()).get("devices").get(0);
+        assertThat(d.get("id").asText()).isEqualTo("cuda:0");
+        assertThat(d.get("memory").get("free_source").asText()).isEqualTo("nvmlDeviceGetMemoryInfo");
+        assertThat(d.get("memory").get("free_bytes").asLong()).isEqualTo(3L << 30);
+        assertThat(d.get("memory").get("reserved_bytes").isNull()).isTrue();
+        assertNothingLeaked();
+    }
+
+    @Test
+    void aBrokenMemoryIdentityIsReportedNotSmoothed() throws Exception {
+        MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig().replace("processes=2", "processes=2 broken_identity=1"),
+                "--no-bench");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).contains("cuda:1: memory could not be read: nvmlDeviceGetMemoryInfo_v2 on nvml:1 broke "
+                + "total = reserved + used + free: ");
+        assertNothingLeaked();
+    }
+
+    @Test
+    void aDeviceTheDriverCannotDescribeIsListedAsFailed() throws Exception {
+        MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig() + "fault cuda cuDeviceTotalMem_v2 1 999 device=1\n",
+                "--no-bench", "--backend", "cuda");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).containsPattern("cuda:1 +cuda +\\(could not be read\\)")
+                .contains("cuda:1: cuDeviceTotalMem failed on cuda:1: CUDA_ERROR_UNKNOWN (999)")
+                .containsPattern("cuda:0 +cuda +NVIDIA H100 80GB HBM3 +4.00 GiB");
+        assertNothingLeaked();
+    }
+}

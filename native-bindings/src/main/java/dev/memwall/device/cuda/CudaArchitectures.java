@@ -1,0 +1,78 @@
+package dev.memwall.device.cuda;
+
+import dev.memwall.device.Csv;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Dense tensor-core throughput per SM per clock for each compute capability, from {@code architectures.csv}
+ * (every row names its source). Peak = SMs x SM clock x the figure.
+ */
+final class CudaArchitectures {
+
+    /** One compute capability's row; null where the architecture has no such unit or no source gives it. */
+    record Row(String cc, String architecture, long fp16PerClockPerSm, Long fp8PerClockPerSm, Long int8PerClockPerSm,
+            String source) {
+    }
+
+    static final List<String> HEADER = List.of("cc", "architecture", "fp16_flops_per_clock_per_sm",
+            "fp8_flops_per_clock_per_sm", "int8_ops_per_clock_per_sm", "source", "check");
+
+    private static final Map<String, Row> ROWS = load();
+
+    private CudaArchitectures() {
+    }
+
+    /** The row for compute capability major.minor, if the table has it. */
+    static Optional<Row> find(int major, int minor) {
+        return Optional.ofNullable(ROWS.get(major + "." + minor));
+    }
+
+    static Map<String, Row> all() {
+        return ROWS;
+    }
+
+    private static Map<String, Row> load() {
+        try (InputStream in = CudaArchitectures.class.getResourceAsStream("architectures.csv")) {
+            if (in == null) {
+                throw new IllegalStateException("architectures.csv is missing from the jar");
+            }
+            Map<String, Row> rows = new LinkedHashMap<>();
+            boolean header = false;
+            int lineNo = 0;
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                lineNo++;
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                String where = "architectures.csv line " + lineNo;
+                List<String> f = Csv.parseLine(line, where);
+                if (!header) {
+                    if (!f.equals(HEADER)) {
+                        throw new IllegalStateException(where + ": unexpected header " + f);
+                    }
+                    header = true;
+                    continue;
+                }
+                if (f.size() != HEADER.size() || f.get(5).isBlank() || f.get(6).isBlank()) {
+                    throw new IllegalStateException(where + ": needs " + HEADER.size() + " fields with a source and a check");
+                }
+                rows.put(f.get(0), new Row(f.get(0), f.get(1), Long.parseLong(f.get(2)), optional(f.get(3)),
+                        optional(f.get(4)), f.get(5)));
+            }
+            return rows;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Long optional(String s) {
+        return s.isBlank() ? null : Long.parseLong(s.trim());
+    }
+}

@@ -1,0 +1,44 @@
+package dev.memwall.device.cuda;
+
+import dev.memwall.device.DeviceException;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * The device's primary context, retained and made current for the length of a try block, then popped and
+ * released. memwall never holds a context between readings: a context costs hundreds of MiB on the device.
+ */
+final class PrimaryContext implements AutoCloseable {
+
+    private final CUdevice device;
+    private final String deviceId;
+    private final CUcontext context = new CUcontext();
+    private boolean pushed;
+
+    private PrimaryContext(CUdevice device, String deviceId) {
+        this.device = device;
+        this.deviceId = deviceId;
+    }
+
+    static PrimaryContext enter(CUdevice device, String deviceId) throws DeviceException {
+        PrimaryContext c = new PrimaryContext(device, deviceId);
+        Cu.check(JCudaDriver.cuDevicePrimaryCtxRetain(c.context, device), "cuDevicePrimaryCtxRetain", deviceId);
+        try {
+            Cu.check(JCudaDriver.cuCtxPushCurrent(c.context), "cuCtxPushCurrent", deviceId);
+            c.pushed = true;
+        } catch (DeviceException e) {
+            JCudaDriver.cuDevicePrimaryCtxRelease(device);
+            throw e;
+        }
+        return c;
+    }
+
+    @Override
+    public void close() throws DeviceException {
+        int pop = pushed ? JCudaDriver.cuCtxPopCurrent(new CUcontext()) : Cu.CUDA_SUCCESS;
+        int release = JCudaDriver.cuDevicePrimaryCtxRelease(device);
+        Cu.check(pop, "cuCtxPopCurrent", deviceId);
+        Cu.check(release, "cuDevicePrimaryCtxRelease", deviceId);
+    }
+}
