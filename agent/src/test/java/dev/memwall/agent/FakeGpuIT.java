@@ -145,7 +145,7 @@ class FakeGpuIT {
     @Test
     void nvmlWithoutMemoryInfoV2FallsBackToV1() throws Exception {
         MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig()
-                + "fault nvml nvmlDeviceGetMemoryInfo_v2 1 3 device=0 sticky\n", "--json", "--no-bench");
+                + "fault nvml nvmlDeviceGetMemoryInfo_v2 1 3 device=0\n", "--json", "--no-bench");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode d = new ObjectMapper().readTree(r.out()).get("devices").get(0);
         assertThat(d.get("id").asText()).isEqualTo("cuda:0");
