@@ -120,6 +120,27 @@ class FakeGpuIT {
     }
 
     @Test
+    void aTooOldDriverIsSaidPlainly() throws Exception {
+        MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig().replace("driver_version=12060", "driver_version=10020"),
+                "--backend", "cuda");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("memwall: cuda backend unavailable: the NVIDIA driver is too old (CUDA 10.2); "
+                + "memwall needs a driver for CUDA 11.0 or newer\n");
+    }
+
+    @Test
+    void aDriverWithoutDevicesIsSaidPlainlyAndTheRestIsStillReported() throws Exception {
+        MemwallJarIT.Run r = probe("context_bytes=256MiB\n", "--no-bench");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("cuda: not used: the NVIDIA driver reports no CUDA device (CUDA_ERROR_NO_DEVICE)")
+                .contains("Host memory: ");
+        MemwallJarIT.Run explicit = probe("context_bytes=256MiB\n", "--backend", "cuda");
+        assertThat(explicit.code()).isEqualTo(1);
+        assertThat(explicit.err()).isEqualTo("memwall: cuda backend unavailable: the NVIDIA driver reports no CUDA "
+                + "device (CUDA_ERROR_NO_DEVICE)\n");
+    }
+
+    @Test
     void outOfMemoryAtEveryAllocationOfOneDeviceIsReportedAndTheOtherIsMeasured() throws Exception {
         MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig() + "fault cuda cuMemAlloc_v2 1 2 device=0\n"
                 + "fault cuda cuMemAlloc_v2 2 2 device=0\n", "--backend", "cuda");
