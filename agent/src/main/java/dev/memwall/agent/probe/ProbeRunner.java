@@ -70,35 +70,22 @@ public final class ProbeRunner {
      */
     public ProbeReport run(List<DeviceBackend> backends, BenchmarkSettings settings, Progress progress) {
         Instant started = clock.instant();
-        // Host memory is read beside the devices (OSHI's first use costs tens of milliseconds).
-        CompletableFuture<HostMemory> hostReading = CompletableFuture.supplyAsync(hostReader, runnable -> {
-            Thread t = new Thread(runnable, "memwall-host-memory");
-            t.setDaemon(true);
-            t.start();
-        });
+        // Host memory is read beside the devices (OSHI's first use costs tens of milliseconds), and each backend
+        // loads its driver on a thread of its own: the drivers do not depend on each other.
+        CompletableFuture<HostMemory> hostReading = CompletableFuture.supplyAsync(hostReader,
+                daemon("memwall-host-memory"));
+        List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
+        for (DeviceBackend backend : backends) {
+            outcomes.add(CompletableFuture.supplyAsync(() -> discover(backend), daemon("memwall-" + backend.id())));
+        }
         List<BackendReport> backendReports = new ArrayList<>();
         List<Device> found = new ArrayList<>();
         List<DeviceFailure> failures = new ArrayList<>();
-        for (DeviceBackend backend : backends) {
-            Availability availability = backend.availability();
-            LOG.debug("backend {}: available={}{}", backend.id(), availability.available(),
-                    availability.available() ? "" : " (" + availability.reason() + ")");
-            if (!availability.available()) {
-                backendReports.add(new BackendReport(backend.id(), false, availability.reason(), null, 0));
-                continue;
-            }
-            try {
-                Discovery discovery = backend.discover();
-                found.addAll(discovery.devices());
-                failures.addAll(discovery.failures());
-                LOG.debug("backend {}: {} device(s), {} failed", backend.id(), discovery.devices().size(),
-                        discovery.failures().size());
-                backendReports.add(new BackendReport(backend.id(), true, null, null,
-                        discovery.devices().size() + discovery.failures().size()));
-            } catch (DeviceException | RuntimeException | LinkageError e) {
-                LOG.debug("backend {} failed", backend.id(), e);
-                backendReports.add(new BackendReport(backend.id(), true, null, message(e), 0));
-            }
+        for (CompletableFuture<Outcome> f : outcomes) {
+            Outcome o = f.join();
+            backendReports.add(o.report());
+            found.addAll(o.devices());
+            failures.addAll(o.failures());
         }
 
         // The same GPU seen through NVML, CUDA and OpenCL is reported once.
@@ -123,6 +110,39 @@ public final class ProbeRunner {
             hostError = message(e.getCause());
         }
         return new ProbeReport(started, host, hostError, backendReports, reports, failures, settings != null);
+    }
+
+    /** What one backend gave: its report line, its devices and the devices that failed. */
+    private record Outcome(BackendReport report, List<Device> devices, List<DeviceFailure> failures) {
+    }
+
+    private static Outcome discover(DeviceBackend backend) {
+        try {
+            Availability availability = backend.availability();
+            LOG.debug("backend {}: available={}{}", backend.id(), availability.available(),
+                    availability.available() ? "" : " (" + availability.reason() + ")");
+            if (!availability.available()) {
+                return new Outcome(new BackendReport(backend.id(), false, availability.reason(), null, 0), List.of(),
+                        List.of());
+            }
+            Discovery discovery = backend.discover();
+            LOG.debug("backend {}: {} device(s), {} failed", backend.id(), discovery.devices().size(),
+                    discovery.failures().size());
+            return new Outcome(new BackendReport(backend.id(), true, null, null,
+                    discovery.devices().size() + discovery.failures().size()), discovery.devices(),
+                    discovery.failures());
+        } catch (DeviceException | RuntimeException | LinkageError e) {
+            LOG.debug("backend {} failed", backend.id(), e);
+            return new Outcome(new BackendReport(backend.id(), true, null, message(e), 0), List.of(), List.of());
+        }
+    }
+
+    private static java.util.concurrent.Executor daemon(String name) {
+        return runnable -> {
+            Thread t = new Thread(runnable, name);
+            t.setDaemon(true);
+            t.start();
+        };
     }
 
     private DeviceReport probeDevice(Device device, BenchmarkSettings settings, Progress progress, int index,

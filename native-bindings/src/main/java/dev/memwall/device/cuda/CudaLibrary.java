@@ -29,11 +29,29 @@ final class CudaLibrary {
         return Holder.driverVersion;
     }
 
+    /**
+     * Whether the dynamic loader finds the driver library, asked before JCuda is touched: loading JCuda's own
+     * native library only to see it fail costs more than this look-up.
+     */
+    static boolean driverLibraryPresent() {
+        try {
+            com.sun.jna.NativeLibrary.getInstance(DRIVER_LIBRARY);
+            return true;
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
+            LOG.debug("{} not found: {}", DRIVER_LIBRARY, e.getMessage());
+            return false;
+        }
+    }
+
     private static final class Holder {
         static int driverVersion;
         static final Availability AVAILABILITY = load();
 
         private static Availability load() {
+            if (!driverLibraryPresent()) {
+                return Availability.no("the NVIDIA driver library (" + DRIVER_LIBRARY
+                        + ") was not found; install the NVIDIA driver to use the cuda backend");
+            }
             int rc;
             try {
                 rc = JCudaDriver.cuInit(0);
