@@ -8,6 +8,8 @@ import jcuda.driver.JCudaDriver;
 final class Cu {
 
     static final int CUDA_SUCCESS = 0;
+    static final int CUDA_ERROR_INVALID_VALUE = 1;
+    static final int CUDA_ERROR_NOT_SUPPORTED = 801;
     static final int CUDA_ERROR_OUT_OF_MEMORY = 2;
     static final int CUDA_ERROR_NO_DEVICE = 100;
     static final int CUDA_ERROR_INSUFFICIENT_DRIVER = 35;

@@ -53,11 +53,11 @@ final class CudaDevice implements Device {
                 attribute(handle, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, id),
                 attribute(handle, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, id),
                 attribute(handle, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, id),
-                attribute(handle, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE, id),
-                attribute(handle, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, id),
-                attribute(handle, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, id),
-                attribute(handle, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, id),
-                attribute(handle, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_ECC_ENABLED, id) != 0);
+                optionalAttribute(handle, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE, id),
+                optionalAttribute(handle, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, id),
+                optionalAttribute(handle, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, id),
+                optionalAttribute(handle, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, id),
+                optionalAttribute(handle, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_ECC_ENABLED, id) > 0);
         if (total[0] <= 0) {
             throw new DeviceException("cuDeviceTotalMem on " + id + " reported " + total[0] + " bytes");
         }
@@ -71,6 +71,20 @@ final class CudaDevice implements Device {
         int[] value = new int[1];
         Cu.check(JCudaDriver.cuDeviceGetAttribute(value, attribute, handle),
                 "cuDeviceGetAttribute(" + CUdevice_attribute.stringFor(attribute) + ")", id);
+        return value[0];
+    }
+
+    /**
+     * An attribute a driver may decline (newer drivers retire some, e.g. clock rates): 0, meaning unknown, when
+     * it answers CUDA_ERROR_INVALID_VALUE or CUDA_ERROR_NOT_SUPPORTED; any other error fails the device.
+     */
+    private static int optionalAttribute(CUdevice handle, int attribute, String id) throws DeviceException {
+        int[] value = new int[1];
+        int rc = JCudaDriver.cuDeviceGetAttribute(value, attribute, handle);
+        if (rc == Cu.CUDA_ERROR_INVALID_VALUE || rc == Cu.CUDA_ERROR_NOT_SUPPORTED) {
+            return 0;
+        }
+        Cu.check(rc, "cuDeviceGetAttribute(" + CUdevice_attribute.stringFor(attribute) + ")", id);
         return value[0];
     }
 

@@ -128,6 +128,28 @@ class CudaOnFakeDriverTest {
     }
 
     @Test
+    void anAttributeTheDriverDeclinesIsUnknownNotAFailure() throws Exception {
+        // The fifth attribute read is the memory clock; a driver that retired it answers INVALID_VALUE.
+        FakeDriver.injectCuda("cuDeviceGetAttribute", 5, 1, 0, false);
+        List<Device> devices = cudaDevices();
+        assertThat(devices).hasSize(2);
+        assertThat(devices.get(0).attributes()).containsEntry("memory_clock_hz", null)
+                .containsEntry("memory_bus_width_bits", 5120);
+        assertThat(devices.get(0).theoreticalBandwidthBytesPerSecond()).isNull();
+        assertThat(devices.get(1).theoreticalBandwidthBytesPerSecond()).isEqualTo(1_244_160_000_000L);
+    }
+
+    @Test
+    void aRequiredAttributeFailingFailsOnlyThatDevice() throws Exception {
+        // The first attribute read is the compute capability, without which nothing can be said.
+        FakeDriver.injectCuda("cuDeviceGetAttribute", 1, 999, 1, false);
+        Discovery discovery = new CudaBackend().discover();
+        assertThat(discovery.devices()).hasSize(1);
+        assertThat(discovery.failures().get(0).error()).isEqualTo("cuDeviceGetAttribute("
+                + "CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR) failed on cuda:1: CUDA_ERROR_UNKNOWN (999)");
+    }
+
+    @Test
     void freeMemoryIsReadThroughAContextThatIsReleasedAgain() throws Exception {
         MemoryReading m = cudaDevices().get(1).readMemory();
         assertThat(m.totalBytes()).isEqualTo(2 * GIB);
