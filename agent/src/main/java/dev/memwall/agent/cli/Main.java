@@ -29,7 +29,15 @@ public final class Main {
     /** Runs memwall with these arguments, writing to the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cmd = commandLine(out, err);
-        return cmd.execute(args);
+        try {
+            return cmd.execute(args);
+        } catch (Error e) {
+            // picocli hands Errors on; one line here rather than a stack trace on the terminal.
+            LoggerFactory.getLogger(Main.class).debug("unexpected failure", e);
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            err.println("memwall: unexpected error: " + cause + " (run with --verbose for details)");
+            return RUNTIME_FAILURE;
+        }
     }
 
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {
