@@ -18,7 +18,7 @@ public final class ModelCatalogView {
 
     /** Parameters as people write them: 8.03B, 494M. */
     public static String count(long n) {
-        if (n >= 1_000_000_000L) {
+        if (n >= 999_500_000L) {
             double b = n / 1e9;
             return String.format(Locale.ROOT, b >= 100 ? "%.0fB" : b >= 10 ? "%.1fB" : "%.2fB", b);
         }

@@ -157,6 +157,15 @@ public record ModelSpec(
     }
 
     /**
+     * Active parameters without the input embedding table when it is not shared with the output projection: a
+     * token reads one row of it, not the table. Publishers differ on which count they print as "active"
+     * (Mixtral counts the table, DeepSeek and gpt-oss do not); this is also what decoding streams per token.
+     */
+    public long activeParametersWithoutInputEmbedding() {
+        return activeParameters() - (tiedEmbeddings ? 0 : vocabSize * hiddenSize);
+    }
+
+    /**
      * KV cache elements per token, over all layers, before precision: 2 x kv heads x head dim per layer for
      * standard attention, kv_lora_rank + rope dim per layer for MLA (no factor 2). Windowed layers are counted
      * here like the others; {@link #kvCacheElements(long)} caps them.

@@ -1,0 +1,169 @@
+package dev.memwall.estimator.safetensors;
+
+import com.fasterxml.jackson.core.JsonToken;
+import dev.memwall.estimator.io.ModelFormatException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * Reads a sharded model through its {@code model.safetensors.index.json} ({@code weight_map}: tensor name to
+ * shard file name, {@code metadata.total_size} in bytes), reading every shard's header once and checking that
+ * the map and the shards agree tensor for tensor.
+ */
+public final class SafetensorsIndex {
+
+    private SafetensorsIndex() {
+    }
+
+    /** The model, with {@link SafetensorsModel#DEFAULT_BITS} for packed weights. */
+    public static SafetensorsModel read(Path indexJson) throws IOException, ModelFormatException {
+        return read(indexJson, SafetensorsModel.DEFAULT_BITS);
+    }
+
+    /** The model, with {@code bits} (2, 3, 4 or 8) per packed GPTQ/AWQ value. */
+    public static SafetensorsModel read(Path indexJson, int bits) throws IOException, ModelFormatException {
+        String name = indexJson.toString();
+        long size = Files.size(indexJson);
+        if (size > Json.MAX_JSON_BYTES) {
+            throw new ModelFormatException(name, -1, "index is " + size + " bytes, over the 100 MiB cap");
+        }
+        Json json = new Json(name, 0, Files.readAllBytes(indexJson), "index");
+        if (json.next("index") != JsonToken.START_OBJECT) {
+            throw json.fail(json.tokenOffset(), "index is not a JSON object");
+        }
+        Map<String, String> weightMap = null;
+        Map<String, Long> entryOffsets = new HashMap<>();
+        OptionalLong declared = null;
+        List<String> notes = new ArrayList<>();
+        while (json.next("index") == JsonToken.FIELD_NAME) {
+            String key = json.text();
+            long at = json.tokenOffset();
+            JsonToken value = json.next("index");
+            if (key.equals("weight_map")) {
+                if (weightMap != null) {
+                    throw json.fail(at, "duplicate key \"weight_map\"");
+                }
+                weightMap = readWeightMap(json, value, at, entryOffsets);
+            } else if (key.equals("metadata")) {
+                if (declared != null) {
+                    throw json.fail(at, "duplicate key \"metadata\"");
+                }
+                declared = readTotalSize(json, value, at, notes);
+            } else {
+                json.skip("index");
+            }
+        }
+        if (weightMap == null) {
+            throw json.fail(-1, "index has no weight_map");
+        }
+        if (weightMap.isEmpty()) {
+            throw json.fail(-1, "weight_map is empty");
+        }
+        Path dir = indexJson.toAbsolutePath().getParent();
+        Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : weightMap.entrySet()) {
+            String shard = e.getValue();
+            if (shards.containsKey(shard)) {
+                continue;
+            }
+            long at = entryOffsets.get(e.getKey());
+            String entry = "weight_map entry " + Json.quote(e.getKey()) + ": ";
+            if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.contains("..")
+                    || shard.indexOf('\0') >= 0) {
+                throw json.fail(at, entry + "shard " + Json.quote(shard)
+                        + " must be a file name without a path or \"..\"");
+            }
+            Path file = dir.resolve(shard);
+            if (!Files.isRegularFile(file)) {
+                throw json.fail(at, entry + "shard " + Json.quote(shard) + " does not exist next to the index");
+            }
+            shards.put(shard, SafetensorsReader.read(file));
+        }
+        for (Map.Entry<String, String> e : weightMap.entrySet()) {
+            if (shards.get(e.getValue()).tensor(e.getKey()).isEmpty()) {
+                throw json.fail(entryOffsets.get(e.getKey()), "weight_map maps tensor " + Json.quote(e.getKey())
+                        + " to " + Json.quote(e.getValue()) + ", which does not hold it");
+            }
+        }
+        long held = 0;
+        for (SafetensorsFile f : shards.values()) {
+            String shard = Json.quote(f.fileName());
+            for (SafetensorsTensor t : f.tensors()) {
+                String mapped = weightMap.get(t.name());
+                if (mapped == null) {
+                    throw json.fail(-1, "shard " + shard + " holds tensor " + Json.quote(t.name())
+                            + ", which the weight_map does not list");
+                }
+                if (!mapped.equals(f.fileName())) {
+                    throw json.fail(-1, "shard " + shard + " holds tensor " + Json.quote(t.name())
+                            + ", which the weight_map maps to " + Json.quote(mapped));
+                }
+                try {
+                    held = Math.addExact(held, t.byteSize());
+                } catch (ArithmeticException overflow) {
+                    throw json.fail(-1, "the shards' tensors hold more than 2^63-1 bytes");
+                }
+            }
+        }
+        if (declared != null && declared.isPresent() && declared.getAsLong() != held) {
+            notes.add("metadata.total_size is " + declared.getAsLong() + " bytes but the shards' tensors hold "
+                    + held + " bytes");
+        }
+        return SafetensorsModel.build(new ArrayList<>(shards.values()), bits,
+                declared == null ? OptionalLong.empty() : declared, notes, name);
+    }
+
+    private static Map<String, String> readWeightMap(Json json, JsonToken value, long at, Map<String, Long> offsets)
+            throws ModelFormatException {
+        if (value != JsonToken.START_OBJECT) {
+            throw json.fail(at, "weight_map must be an object of tensor name to shard file name");
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        while (json.next("index") == JsonToken.FIELD_NAME) {
+            String tensor = json.text();
+            long entryAt = json.tokenOffset();
+            if (json.next("index") != JsonToken.VALUE_STRING) {
+                throw json.fail(entryAt, "weight_map entry " + Json.quote(tensor) + " must be a shard file name");
+            }
+            if (map.put(tensor, json.text()) != null) {
+                throw json.fail(entryAt, "duplicate tensor " + Json.quote(tensor) + " in weight_map");
+            }
+            offsets.put(tensor, entryAt);
+        }
+        return map;
+    }
+
+    /** Writers differ in what total_size counts, so an odd one is a note, not an error. */
+    private static OptionalLong readTotalSize(Json json, JsonToken value, long at, List<String> notes)
+            throws ModelFormatException {
+        if (value != JsonToken.START_OBJECT) {
+            throw json.fail(at, "metadata must be an object");
+        }
+        OptionalLong total = OptionalLong.empty();
+        while (json.next("index") == JsonToken.FIELD_NAME) {
+            String key = json.text();
+            JsonToken v = json.next("index");
+            if (!key.equals("total_size")) {
+                json.skip("index");
+                continue;
+            }
+            Long n = v == JsonToken.VALUE_NUMBER_INT ? json.longValue() : null;
+            if (n == null || n < 0) {
+                String shown = v == JsonToken.VALUE_STRING ? Json.quote(json.text())
+                        : v.isScalarValue() ? json.text() : v == JsonToken.START_ARRAY ? "(an array)" : "(an object)";
+                notes.add("metadata.total_size " + shown + " is not a byte count; ignored");
+                json.skip("index");
+            } else {
+                total = OptionalLong.of(n);
+            }
+        }
+        return total;
+    }
+}
