@@ -16,13 +16,16 @@ public final class ModelCatalogView {
     private ModelCatalogView() {
     }
 
-    /** Parameters as people write them: 8.03B, 494M. */
+    /** Parameters as people write them: 8.03B, 494M; exact below a million. */
     public static String count(long n) {
         if (n >= 999_500_000L) {
             double b = n / 1e9;
             return String.format(Locale.ROOT, b >= 100 ? "%.0fB" : b >= 10 ? "%.1fB" : "%.2fB", b);
         }
-        return String.format(Locale.ROOT, "%.0fM", n / 1e6);
+        if (n >= 1_000_000L) {
+            return String.format(Locale.ROOT, "%.0fM", n / 1e6);
+        }
+        return String.format(Locale.ROOT, "%,d", n);
     }
 
     /** The attention kind with its head counts: {@code gqa 32/8}, {@code mla}, {@code mha 32}. */

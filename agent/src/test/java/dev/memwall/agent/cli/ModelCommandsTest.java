@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.memwall.estimator.gguf.GgmlType;
 import dev.memwall.estimator.gguf.GgufValueType;
 import dev.memwall.estimator.gguf.GgufWriter;
+import dev.memwall.estimator.safetensors.SafetensorsDtype;
+import dev.memwall.estimator.safetensors.SafetensorsWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -74,6 +76,45 @@ class ModelCommandsTest {
                 .containsPattern("Q4_K +2,304 +0.00 GiB +4,096")
                 .containsPattern("Q8_0 +2,176 +0.00 GiB +2,048")
                 .contains("tied embeddings");
+    }
+
+    @Test
+    void inspectAShardedSafetensorsFolderWithItsConfig() throws Exception {
+        Path model = Files.createDirectories(dir.resolve("tiny"));
+        Files.writeString(model.resolve("config.json"), """
+                {"model_type": "llama", "hidden_size": 64, "intermediate_size": 128, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "num_hidden_layers": 1, "vocab_size": 32, "max_position_embeddings": 512,
+                 "tie_word_embeddings": true}
+                """);
+        java.util.Map<String, String> map = new java.util.LinkedHashMap<>();
+        SafetensorsWriter a = new SafetensorsWriter().tensor("model.embed_tokens.weight", SafetensorsDtype.BF16, 32, 64)
+                .tensor("model.norm.weight", SafetensorsDtype.BF16, 64)
+                .tensor("model.layers.0.input_layernorm.weight", SafetensorsDtype.BF16, 64)
+                .tensor("model.layers.0.post_attention_layernorm.weight", SafetensorsDtype.BF16, 64);
+        SafetensorsWriter b = new SafetensorsWriter()
+                .tensor("model.layers.0.self_attn.q_proj.weight", SafetensorsDtype.BF16, 64, 64)
+                .tensor("model.layers.0.self_attn.k_proj.weight", SafetensorsDtype.BF16, 32, 64)
+                .tensor("model.layers.0.self_attn.v_proj.weight", SafetensorsDtype.BF16, 32, 64)
+                .tensor("model.layers.0.self_attn.o_proj.weight", SafetensorsDtype.BF16, 64, 64)
+                .tensor("model.layers.0.mlp.gate_proj.weight", SafetensorsDtype.F32, 128, 64)
+                .tensor("model.layers.0.mlp.up_proj.weight", SafetensorsDtype.F32, 128, 64)
+                .tensor("model.layers.0.mlp.down_proj.weight", SafetensorsDtype.F32, 64, 128);
+        a.write(model.resolve("model-00001-of-00002.safetensors"));
+        b.write(model.resolve("model-00002-of-00002.safetensors"));
+        a.expected().forEach(t -> map.put(t.name(), "model-00001-of-00002.safetensors"));
+        b.expected().forEach(t -> map.put(t.name(), "model-00002-of-00002.safetensors"));
+        Files.writeString(model.resolve("model.safetensors.index.json"),
+                SafetensorsWriter.indexJson(map, a.dataSectionBytes() + b.dataSectionBytes()));
+        CliTest.Result r = CliTest.run("inspect", model.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        // BF16: 2048 + 3 x 64 + 2 x 4096 + 2 x 2048 = 14528 elements, 29056 bytes; F32: 3 x 8192 = 24576, 98304 bytes.
+        assertThat(r.out()).contains("Architecture: llama, 1 layers, hidden 64, gqa 4/2, head dim 16")
+                .contains("Weights (exact, from 2 files): 0.00 GiB (127,360 bytes) in 11 tensors, 39,104 parameters")
+                .containsPattern("F32 +98,304 +0.00 GiB +24,576")
+                .containsPattern("BF16 +29,056 +0.00 GiB +14,528");
+        JsonNode doc = new ObjectMapper().readTree(CliTest.run("inspect", model.toString(), "--json").out());
+        assertThat(doc.get("weights").get("parameters").asLong()).isEqualTo(doc.get("model").get("parameters").asLong())
+                .isEqualTo(39_104L);
     }
 
     @Test
