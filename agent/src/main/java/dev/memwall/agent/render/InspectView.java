@@ -23,8 +23,8 @@ public final class InspectView {
         ModelSpec s = m.spec();
         if (s != null) {
             out.append("Architecture: ").append(s.family()).append(", ").append(s.layers()).append(" layers, hidden ")
-                    .append(s.hiddenSize()).append(", ").append(ModelCatalogView.attention(s)).append(", head dim ")
-                    .append(s.headDim()).append(", vocabulary ").append(s.vocabSize()).append(", context ")
+                    .append(s.hiddenSize()).append(", ").append(ModelCatalogView.attention(s))
+                    .append(s.mla() == null ? ", head dim " + s.headDim() : "").append(", vocabulary ").append(s.vocabSize()).append(", context ")
                     .append(s.maxContext()).append(" tokens").append(s.tiedEmbeddings() ? ", tied embeddings" : "")
                     .append('\n');
             if (s.moe() != null) {
@@ -38,7 +38,10 @@ public final class InspectView {
             }
             if (s.mla() != null) {
                 out.append("Latent attention: kv_lora_rank ").append(s.mla().kvLoraRank()).append(", rope head dim ")
-                        .append(s.mla().qkRopeHeadDim()).append('\n');
+                        .append(s.mla().qkRopeHeadDim()).append(", q_lora_rank ").append(s.mla().qLoraRank())
+                        .append(", head dims ").append(s.mla().qkNopeHeadDim()).append('+')
+                        .append(s.mla().qkRopeHeadDim()).append(" (query/key), ").append(s.mla().vHeadDim())
+                        .append(" (value)\n");
             }
             out.append("Parameters: ").append(ModelCatalogView.count(s.parameters()))
                     .append(" (computed from the architecture)");

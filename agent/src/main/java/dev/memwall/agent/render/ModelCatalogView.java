@@ -31,7 +31,7 @@ public final class ModelCatalogView {
     /** The attention kind with its head counts: {@code gqa 32/8}, {@code mla}, {@code mha 32}. */
     public static String attention(ModelSpec s) {
         return switch (s.attention()) {
-            case MLA -> "mla";
+            case MLA -> "mla " + s.attentionHeads();
             case MHA -> "mha " + s.attentionHeads();
             default -> s.attention().word() + " " + s.attentionHeads() + "/" + s.kvHeads();
         } + (s.slidingWindow() == null ? "" : ", window " + s.slidingWindow().windowTokens());

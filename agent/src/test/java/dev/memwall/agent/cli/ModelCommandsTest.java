@@ -26,7 +26,7 @@ class ModelCommandsTest {
         assertThat(t.code()).isZero();
         assertThat(t.out()).containsPattern("llama-3.1-8b +llama +8.03B +- +32 +131072 +gqa 32/8")
                 .containsPattern("mixtral-8x7b +mixtral +46.7B +12.9B")
-                .containsPattern("deepseek-v3 +deepseek-v3 +671B +37.6B +61 .* mla");
+                .containsPattern("deepseek-v3 +deepseek-v3 +671B +37.6B +61 .* mla 128");
         JsonNode doc = new ObjectMapper().readTree(CliTest.run("models", "--json").out());
         assertThat(doc.get("schema").asText()).isEqualTo("memwall.models.v1");
         assertThat(doc.get("models").size()).isGreaterThanOrEqualTo(40);
