@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /** The peer on a GPU host: {@code nvidia-smi}'s own view of each GPU. */
@@ -66,18 +65,11 @@ final class NvidiaSmi {
                 continue;
             }
             String[] f = line.split(",\\s*");
-            gpus.add(new Gpu(Integer.parseInt(f[0].trim()), f[1].trim(), f[2].trim(), normalizeBusId(f[3].trim()),
+            gpus.add(new Gpu(Integer.parseInt(f[0].trim()), f[1].trim(), f[2].trim(), dev.memwall.device.PciBusIds.normalize(f[3].trim()),
                     Long.parseLong(f[4].trim()), Long.parseLong(f[5].trim()), Long.parseLong(f[6].trim()),
                     Long.parseLong(f[7].trim())));
         }
         return gpus;
     }
 
-    /** nvidia-smi prints {@code 00000000:3B:00.0}; memwall prints {@code 0000:3b:00.0}. */
-    static String normalizeBusId(String id) {
-        String s = id.toLowerCase(Locale.ROOT);
-        int colon = s.indexOf(':');
-        String domain = s.substring(0, colon);
-        return (domain.length() > 4 ? domain.substring(domain.length() - 4) : domain) + s.substring(colon);
-    }
 }

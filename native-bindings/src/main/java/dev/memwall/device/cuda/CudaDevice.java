@@ -7,6 +7,7 @@ import dev.memwall.device.DeviceException;
 import dev.memwall.device.DeviceIdentity;
 import dev.memwall.device.DeviceType;
 import dev.memwall.device.MemoryReading;
+import dev.memwall.device.PciBusIds;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -62,7 +63,7 @@ final class CudaDevice implements Device {
             throw new DeviceException("cuDeviceTotalMem on " + id + " reported " + total[0] + " bytes");
         }
         DeviceIdentity identity = new DeviceIdentity(id, CudaBackend.ID, cString(name), "NVIDIA", DeviceType.GPU,
-                "CUDA " + version(CudaLibrary.driverVersion()), null, uuid(uuid.bytes), normalizePci(pci[0]),
+                "CUDA " + version(CudaLibrary.driverVersion()), null, uuid(uuid.bytes), PciBusIds.normalize(pci[0]),
                 total[0], null, a.l2Bytes() > 0 ? a.l2Bytes() : null, a.smCount(), null);
         return new CudaDevice(handle, identity, a);
     }
@@ -100,18 +101,6 @@ final class CudaDevice implements Device {
         return s.toString();
     }
 
-    /** {@code 0000:3B:00.0} or {@code 00000000:3B:00.0} as {@code 0000:3b:00.0}. */
-    static String normalizePci(String busId) {
-        if (busId == null || busId.isBlank()) {
-            return null;
-        }
-        String s = busId.trim().toLowerCase(Locale.ROOT);
-        int colon = s.indexOf(':');
-        if (colon > 4) {
-            s = s.substring(colon - 4);
-        }
-        return s;
-    }
 
     /** 12060 as {@code 12.6}. */
     static String version(int v) {

@@ -11,6 +11,7 @@ import dev.memwall.device.DeviceException;
 import dev.memwall.device.DeviceIdentity;
 import dev.memwall.device.DeviceType;
 import dev.memwall.device.MemoryReading;
+import dev.memwall.device.PciBusIds;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -60,19 +61,10 @@ final class NvmlDevice implements Device {
         DeviceIdentity identity = new DeviceIdentity(id, NvmlBackend.ID, Native.toString(name), "NVIDIA",
                 DeviceType.GPU, Nvml.driverVersion(), null, Native.toString(uuid).toLowerCase(Locale.ROOT)
                         .replaceFirst("^gpu-", "GPU-"),
-                normalizePci(pci.getString(PCI_BUS_ID_OFFSET)), total, null, null, null, null);
+                PciBusIds.normalize(pci.getString(PCI_BUS_ID_OFFSET)), total, null, null, null, null);
         return new NvmlDevice(handle, identity);
     }
 
-    /** NVML prints {@code 00000000:3B:00.0}; memwall uses {@code 0000:3b:00.0} everywhere. */
-    static String normalizePci(String busId) {
-        if (busId == null || busId.isBlank()) {
-            return null;
-        }
-        String s = busId.trim().toLowerCase(Locale.ROOT);
-        int colon = s.indexOf(':');
-        return colon > 4 ? s.substring(colon - 4) : s;
-    }
 
     @Override
     public DeviceIdentity identity() {

@@ -54,8 +54,8 @@ class CudaArchitecturesTest {
             b[i] = (byte) (0xa0 + i);
         }
         assertThat(CudaDevice.uuid(b)).isEqualTo("GPU-a0a1a2a3-a4a5-a6a7-a8a9-aaabacadaeaf");
-        assertThat(CudaDevice.normalizePci("0000:3B:00.0")).isEqualTo("0000:3b:00.0");
-        assertThat(CudaDevice.normalizePci("00000000:3B:00.0")).isEqualTo("0000:3b:00.0");
+        assertThat(dev.memwall.device.PciBusIds.normalize("0000:3B:00.0")).isEqualTo("0000:3b:00.0");
+        assertThat(dev.memwall.device.PciBusIds.normalize("00000000:3B:00.0")).isEqualTo("0000:3b:00.0");
         assertThat(CudaDevice.version(12060)).isEqualTo("12.6");
         assertThat(CudaDevice.version(13000)).isEqualTo("13.0");
     }
