@@ -21,6 +21,13 @@ public final class Json {
         return out.toString();
     }
 
+    /** The value as JSON text on one line (for one document per line). */
+    public static String writeCompact(Object value) {
+        StringBuilder out = new StringBuilder(1024);
+        write(value, out, -1);
+        return out.toString();
+    }
+
     private static void write(Object value, StringBuilder out, int depth) {
         if (value == null) {
             out.append("null");
@@ -44,15 +51,16 @@ public final class Json {
                 out.append("{}");
                 return;
             }
-            out.append("{\n");
+            boolean compact = depth < 0;
+            out.append(compact ? "{" : "{\n");
             Iterator<? extends Map.Entry<?, ?>> it = map.entrySet().iterator();
             while (it.hasNext()) {
                 Map.Entry<?, ?> e = it.next();
                 indent(out, depth + 1);
                 string(String.valueOf(e.getKey()), out);
-                out.append(": ");
-                write(e.getValue(), out, depth + 1);
-                out.append(it.hasNext() ? ",\n" : "\n");
+                out.append(compact ? ":" : ": ");
+                write(e.getValue(), out, compact ? depth : depth + 1);
+                out.append(it.hasNext() ? (compact ? "," : ",\n") : (compact ? "" : "\n"));
             }
             indent(out, depth);
             out.append('}');
@@ -61,11 +69,12 @@ public final class Json {
                 out.append("[]");
                 return;
             }
-            out.append("[\n");
+            boolean compact = depth < 0;
+            out.append(compact ? "[" : "[\n");
             for (int i = 0; i < list.size(); i++) {
                 indent(out, depth + 1);
-                write(list.get(i), out, depth + 1);
-                out.append(i + 1 < list.size() ? ",\n" : "\n");
+                write(list.get(i), out, compact ? depth : depth + 1);
+                out.append(i + 1 < list.size() ? (compact ? "," : ",\n") : (compact ? "" : "\n"));
             }
             indent(out, depth);
             out.append(']');

@@ -25,7 +25,7 @@ public final class Precisions {
     static {
         weight("fp32", 32, 100, "IEEE float32");
         weight("fp16", 16, 95, "IEEE float16");
-        weight("bf16", 16, 95, "bfloat16");
+        weight("bf16", 16, 96, "bfloat16 (ranked above fp16: the dtype most models are published in)");
         weight("fp8", 8, 80, "FP8 E4M3 (per-tensor scale, negligible)");
         weight("fp8_e5m2", 8, 78, "FP8 E5M2 (per-tensor scale, negligible)");
         weight("int8", 8, 79, "8-bit integers, per-channel scales (one fp16 per row, negligible)");

@@ -1,0 +1,209 @@
+package dev.memwall.agent.cli;
+
+import dev.memwall.agent.fit.DeviceCapacities;
+import dev.memwall.agent.fit.FitRow;
+import dev.memwall.agent.probe.ProbeReport;
+import dev.memwall.agent.probe.ProbeRunner;
+import dev.memwall.agent.render.FitView;
+import dev.memwall.agent.render.Json;
+import dev.memwall.device.BenchmarkSettings;
+import dev.memwall.estimator.catalog.ModelCatalog;
+import dev.memwall.estimator.fit.Capacity;
+import dev.memwall.estimator.fit.FitPlanner;
+import dev.memwall.estimator.fit.FitResult;
+import dev.memwall.estimator.fit.Mode;
+import dev.memwall.estimator.fit.Workload;
+import dev.memwall.estimator.io.ModelFormatException;
+import dev.memwall.estimator.model.ModelSpec;
+import dev.memwall.estimator.precision.Precision;
+import dev.memwall.estimator.precision.Precisions;
+import dev.memwall.estimator.source.LoadedModel;
+import dev.memwall.estimator.source.ModelSources;
+import dev.memwall.estimator.source.UnknownModelException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code memwall fit MODEL...}: does it load now, at which precision, with how much context, and how fast. */
+@Command(name = "fit", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = {"For each MODEL, on each probed (or simulated) device: does it fit now, when idle, at which "
+                + "precision, with how much context, and the decode speed its memory bandwidth allows.",
+            "Identical devices are also evaluated together with tensor parallel."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:fits now on at least one device (each MODEL)", "1:a backend or device failed",
+            "2:bad usage or bad input", "3:a MODEL fits on no device now"})
+final class FitCommand implements Callable<Integer> {
+
+    static final long DEFAULT_CONTEXT = 8192;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DeviceOptions devices;
+
+    @Parameters(arity = "1..*", paramLabel = "MODEL", description = "A catalog id, config.json, model folder, "
+            + ".safetensors, model.safetensors.index.json or .gguf file.")
+    List<String> models;
+
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "auto",
+            description = "Weight precision (bf16, fp8, int8, int4, nf4, mxfp4, q4_k_m, ...) or auto: the best that "
+                    + "fits on each device (a weight file's own precision for files). Default: ${DEFAULT-VALUE}.")
+    String precision;
+
+    @Option(names = "--kv-precision", paramLabel = "P", defaultValue = "fp16",
+            description = "KV cache precision: fp16, bf16, fp8, q8_0, q4_0. Default: ${DEFAULT-VALUE}.")
+    String kvPrecision;
+
+    @Option(names = "--context", paramLabel = "N", description = "Tokens per sequence. Default: 8192, or the "
+            + "model's maximum when smaller.")
+    Long context;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "1", description = "Concurrent sequences. Default: 1.")
+    int batch;
+
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "inference",
+            description = "inference or training (full fine-tuning, mixed-precision Adam). Default: ${DEFAULT-VALUE}.")
+    String mode;
+
+    @Option(names = "--runtime", paramLabel = "RUNTIME", defaultValue = "generic",
+            description = "Memory profile. Only generic (weights + KV cache + workspace + CUDA context) so far.")
+    String runtime;
+
+    @Option(names = "--no-bench", description = "Skip the bandwidth benchmark; decode bounds use theoretical bandwidth.")
+    boolean noBench;
+
+    @Option(names = "--json", description = "Print memwall.fit.v1, one document per MODEL (one per line when several).")
+    boolean json;
+
+    @Option(names = "--explain", description = "Print every memory item's formula with its numbers, and the roofline.")
+    boolean explain;
+
+    @Override
+    public Integer call() {
+        Mode m = switch (mode.toLowerCase(Locale.ROOT)) {
+            case "inference" -> Mode.INFERENCE;
+            case "training" -> Mode.TRAINING;
+            default -> throw new BadInputException("unknown mode '" + mode + "' for --mode; choose inference or training "
+                    + "(lora and qlora are not modelled yet)");
+        };
+        if (!runtime.equalsIgnoreCase("generic")) {
+            throw new BadInputException("runtime '" + runtime + "' for --runtime is not modelled yet; use generic");
+        }
+        Precision weights = precision.equalsIgnoreCase("auto") ? null : Precisions.weight(precision).orElseThrow(
+                () -> new BadInputException("unknown precision '" + precision + "' for --precision; known: auto, "
+                        + Precisions.weights().stream().map(Precision::name).collect(Collectors.joining(", "))));
+        Precision kv = Precisions.kvCache(kvPrecision).orElseThrow(() -> new BadInputException("unknown KV cache "
+                + "precision '" + kvPrecision + "' for --kv-precision; known: "
+                + Precisions.kvCaches().stream().map(Precision::name).collect(Collectors.joining(", "))));
+        if (context != null && (context < 1 || context > Workload.MAX_CONTEXT_TOKENS)) {
+            throw new BadInputException("--context must be between 1 and " + Workload.MAX_CONTEXT_TOKENS
+                    + " tokens, was " + context);
+        }
+        if (batch < 1 || batch > Workload.MAX_BATCH) {
+            throw new BadInputException("--batch must be between 1 and " + Workload.MAX_BATCH + ", was " + batch);
+        }
+        List<LoadedModel> loaded = new ArrayList<>();
+        for (String model : models) {
+            loaded.add(load(model, weights, m));
+        }
+
+        ProbeReport report = new ProbeRunner().run(devices.backends(),
+                noBench ? null : BenchmarkSettings.defaults(), json ? ProbeRunner.Progress.NONE
+                        : TerminalProgress.forStderr(spec.commandLine().getErr()));
+        List<Capacity> capacities = new ArrayList<>();
+        report.devices().forEach(d -> capacities.add(DeviceCapacities.of(d)));
+        PrintWriter out = spec.commandLine().getOut();
+        if (capacities.isEmpty()) {
+            throw new RuntimeFailureException("no device to fit on: the probe found none (try --simulate SPEC, e.g. "
+                    + "--simulate h100-sxm)");
+        }
+        boolean allFit = true;
+        for (LoadedModel model : loaded) {
+            ModelSpec s = model.spec();
+            Workload workload = new Workload(weights, kv, context != null ? context
+                    : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m);
+            List<FitRow> rows = rows(model, workload, capacities);
+            allFit &= rows.stream().anyMatch(r -> r.result().fitsNow());
+            if (json) {
+                var doc = FitView.document(model, workload, rows);
+                out.println(loaded.size() > 1 ? Json.writeCompact(doc) : Json.write(doc));
+            } else {
+                out.print(FitView.table(model, workload, rows, explain));
+                if (loaded.size() > 1) {
+                    out.println();
+                }
+            }
+        }
+        out.flush();
+        if (report.hasErrors()) {
+            return Main.RUNTIME_FAILURE;
+        }
+        return allFit ? Main.OK : Main.DOES_NOT_FIT;
+    }
+
+    private static LoadedModel load(String model, Precision weights, Mode mode) {
+        LoadedModel loaded;
+        try {
+            loaded = ModelSources.load(model, ModelCatalog::builtIn);
+        } catch (ModelFormatException | UnknownModelException e) {
+            throw new BadInputException(e.getMessage());
+        } catch (IOException e) {
+            throw new RuntimeFailureException("could not read " + model + ": " + e.getMessage());
+        }
+        if (loaded.spec() == null) {
+            throw new BadInputException(model + " holds weights but no architecture (no config.json beside them); "
+                    + "fit needs one");
+        }
+        if (loaded.weights() != null && weights != null) {
+            throw new BadInputException(model + " stores its weights at a fixed precision; --precision " + weights.name()
+                    + " cannot change a file (leave it at auto, or give a catalog id or config.json)");
+        }
+        if (mode == Mode.TRAINING && "gguf".equals(loaded.kind())) {
+            throw new BadInputException(model + " is a GGUF file, a quantised inference format; training needs the "
+                    + "model's config.json or catalog id");
+        }
+        return loaded;
+    }
+
+    /** One row per device, plus one per group of identical devices with tensor parallel. */
+    private static List<FitRow> rows(LoadedModel model, Workload workload, List<Capacity> capacities) {
+        FitPlanner planner = new FitPlanner(model.spec(), model.weights());
+        List<FitRow> rows = new ArrayList<>();
+        for (Capacity c : capacities) {
+            rows.add(row(planner, model, workload, c, 1, c.id()));
+        }
+        for (List<Capacity> group : DeviceCapacities.identicalGroups(capacities)) {
+            if (group.size() > 1) {
+                String label = group.stream().map(Capacity::id).collect(Collectors.joining("+"));
+                rows.add(row(planner, model, workload, group.get(0), group.size(), label));
+            }
+        }
+        return rows;
+    }
+
+    /** With --precision auto and no weight file: the best precision that fits, else the model's own dtype. */
+    private static FitRow row(FitPlanner planner, LoadedModel model, Workload workload, Capacity device, int n,
+            String label) {
+        if (workload.precision() != null || model.weights() != null) {
+            return new FitRow(label, planner.evaluate(workload, device, n), workload.precision());
+        }
+        Precision published = model.spec().weightDtype() == null ? null
+                : Precisions.weight(model.spec().weightDtype()).orElse(null);
+        Precision start = published != null ? published : Precisions.weight("bf16").orElseThrow();
+        FitResult first = planner.evaluate(workload.withPrecision(start), device, n);
+        Precision chosen = first.bestPrecision() != null ? first.bestPrecision() : start;
+        return new FitRow(label, chosen == start ? first : planner.evaluate(workload.withPrecision(chosen), device, n),
+                chosen);
+    }
+}

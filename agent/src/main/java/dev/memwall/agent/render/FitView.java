@@ -1,0 +1,165 @@
+package dev.memwall.agent.render;
+
+import dev.memwall.agent.fit.FitRow;
+import dev.memwall.estimator.fit.FitResult;
+import dev.memwall.estimator.fit.MemoryItem;
+import dev.memwall.estimator.fit.Roofline;
+import dev.memwall.estimator.fit.Workload;
+import dev.memwall.estimator.model.ModelSpec;
+import dev.memwall.estimator.source.LoadedModel;
+import dev.memwall.estimator.units.Quantities;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The fit verdicts as a table (optionally with every item's formula) or as {@code memwall.fit.v1} JSON. */
+public final class FitView {
+
+    public static final String SCHEMA = "memwall.fit.v1";
+
+    private FitView() {
+    }
+
+    static String precisionName(FitRow row) {
+        return row.precision() == null ? "as stored" : row.precision().name();
+    }
+
+    static String verdict(FitResult r) {
+        return r.fitsNow() ? "fits now" : r.fitsIdle() ? "fits when idle" : "does not fit";
+    }
+
+    public static String table(LoadedModel model, Workload workload, List<FitRow> rows, boolean explain) {
+        ModelSpec s = model.spec();
+        StringBuilder out = new StringBuilder();
+        out.append(s.id()).append(": ").append(ModelCatalogView.count(s.parameters())).append(" parameters");
+        if (s.moe() != null) {
+            out.append(" (").append(ModelCatalogView.count(s.activeParameters())).append(" active)");
+        }
+        out.append(String.format(Locale.ROOT, ", context %,d tokens, batch %d, KV cache %s, %s, generic runtime%n",
+                workload.contextTokens(), workload.batch(), workload.kvPrecision().name(), workload.mode().word()));
+        TextTable t = new TextTable("DEVICE", "PRECISION", "VERDICT", "REQUIRED", "AVAILABLE", "BEST NOW", "MAX CONTEXT",
+                "DECODE BOUND", "BANDWIDTH-BOUND");
+        for (FitRow row : rows) {
+            FitResult r = row.result();
+            Double tps = r.roofline().tokensPerSecondPerSequence(workload.batch());
+            t.row(row.label() + (r.devices() > 1 ? " (tensor parallel x" + r.devices() + ")" : ""), precisionName(row),
+                    verdict(r), Quantities.gib(r.estimate().totalBytes()),
+                    Quantities.gib(r.device().availableNowBytes()),
+                    r.bestPrecision() == null ? ProbeTable.UNKNOWN : r.bestPrecision().name(),
+                    r.maxContext() == 0 ? ProbeTable.UNKNOWN : String.format(Locale.ROOT, "%,d", r.maxContext()),
+                    tps == null ? ProbeTable.UNKNOWN : String.format(Locale.ROOT, "%.0f tok/s", tps),
+                    r.roofline().ridge() == null ? ProbeTable.UNKNOWN
+                            : r.roofline().bandwidthBound(workload.batch()) ? "yes" : "no");
+        }
+        out.append(t.render());
+        out.append("REQUIRED is per device. DECODE BOUND is an upper bound per sequence from ");
+        out.append("the measured read bandwidth (theoretical where none was measured); no runtime decodes faster.\n");
+        if (!rows.isEmpty()) {
+            out.append(String.format(Locale.ROOT, "Rule of thumb (parameters x bytes x %s): %s, memwall's estimate %s%n",
+                    workload.mode().word().equals("training") ? "2" : "1.2",
+                    Quantities.gib(rows.get(0).result().estimate().ruleOfThumb()),
+                    Quantities.gib(rows.get(0).result().estimate().totalBytes())));
+        }
+        if (explain) {
+            for (FitRow row : rows) {
+                FitResult r = row.result();
+                out.append('\n').append(row.label()).append(" (").append(precisionName(row)).append("):\n");
+                for (MemoryItem i : r.estimate().items()) {
+                    out.append(String.format(Locale.ROOT, "  %-24s %12s  %s%n", i.name(), Quantities.gib(i.bytes()),
+                            i.formula()));
+                }
+                out.append(String.format(Locale.ROOT, "  %-24s %12s  headroom %s%n", "total",
+                        Quantities.gib(r.estimate().totalBytes()), Quantities.gib(r.headroomBytes())));
+                Roofline f = r.roofline();
+                out.append(String.format(Locale.ROOT, "  decode step: %,.0f weight bytes + %,.0f KV bytes per sequence;"
+                        + " %,.0f FLOPs per sequence%n", f.weightBytesPerStep(), f.kvBytesPerSequence(),
+                        f.flopsPerSequence()));
+                if (f.bandwidth() != null) {
+                    out.append(String.format(Locale.ROOT, "  bandwidth %s (%s)%s%n", Quantities.gbPerSecond(f.bandwidth()),
+                            f.bandwidthMeasured() ? "measured read" : "theoretical, nothing measured",
+                            f.ridge() == null ? "" : String.format(Locale.ROOT, "; ridge %.0f FLOPs per byte; "
+                                    + "compute-bound from batch %s", f.ridge(), f.criticalBatch() == null ? "never"
+                                    : String.valueOf(f.criticalBatch()))));
+                }
+                if (f.prefillSeconds(workload.contextTokens()) != null) {
+                    out.append(String.format(Locale.ROOT, "  prefill of %,d tokens: at least %.3f s at peak FLOPs%n",
+                            workload.contextTokens(), f.prefillSeconds(workload.contextTokens())));
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    public static Map<String, Object> document(LoadedModel model, Workload workload, List<FitRow> rows) {
+        ModelSpec s = model.spec();
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("schema", SCHEMA);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", s.id());
+        m.put("input", model.input());
+        m.put("parameters", s.parameters());
+        m.put("active_parameters", s.activeParameters());
+        doc.put("model", m);
+        Map<String, Object> w = new LinkedHashMap<>();
+        w.put("precision", workload.precision() == null ? null : workload.precision().name());
+        w.put("kv_precision", workload.kvPrecision().name());
+        w.put("context_tokens", workload.contextTokens());
+        w.put("batch", workload.batch());
+        w.put("mode", workload.mode().word());
+        w.put("runtime", "generic");
+        doc.put("workload", w);
+        FitRow first = rows.isEmpty() ? null : rows.get(0);
+        doc.put("memory", first == null ? null : memory(first.result()));
+        List<Object> devices = new ArrayList<>();
+        for (FitRow row : rows) {
+            FitResult r = row.result();
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("id", row.label());
+            d.put("name", r.device().name());
+            d.put("devices", r.devices());
+            d.put("precision", row.precision() == null ? "as-stored" : row.precision().name());
+            d.put("fits_now", r.fitsNow());
+            d.put("fits_when_idle", r.fitsIdle());
+            d.put("required_bytes", r.estimate().totalBytes());
+            d.put("available_bytes", r.device().availableNowBytes());
+            d.put("headroom_bytes", r.headroomBytes());
+            d.put("best_precision", r.bestPrecision() == null ? null : r.bestPrecision().name());
+            d.put("max_context_tokens", r.maxContext());
+            d.put("max_batch", r.maxBatch());
+            Roofline f = r.roofline();
+            d.put("decode_tokens_per_second_bound", f.tokensPerSecondPerSequence(workload.batch()));
+            d.put("decode_tokens_per_second_ceiling", f.ceilingTokensPerSecondPerSequence(workload.batch()));
+            d.put("bandwidth_bound", f.ridge() == null ? null : f.bandwidthBound(workload.batch()));
+            d.put("bandwidth_bytes_per_second", f.bandwidth());
+            d.put("bandwidth_measured", f.bandwidthMeasured());
+            d.put("ridge_flops_per_byte", f.ridge());
+            d.put("critical_batch", f.criticalBatch());
+            d.put("prefill_seconds_bound", f.prefillSeconds(workload.contextTokens()));
+            d.put("memory", memory(r));
+            devices.add(d);
+        }
+        doc.put("devices", devices);
+        doc.put("notes", model.notes());
+        return doc;
+    }
+
+    private static Map<String, Object> memory(FitResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("weights_bytes", r.estimate().bytes("weights"));
+        m.put("kv_cache_bytes", r.estimate().bytes("kv_cache"));
+        m.put("total_bytes", r.estimate().totalBytes());
+        m.put("rule_of_thumb_bytes", r.estimate().ruleOfThumb());
+        List<Object> items = new ArrayList<>();
+        for (MemoryItem i : r.estimate().items()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("name", i.name());
+            e.put("bytes", i.bytes());
+            e.put("formula", i.formula());
+            items.add(e);
+        }
+        m.put("items", items);
+        return m;
+    }
+}

@@ -1,0 +1,107 @@
+package dev.memwall.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@code memwall fit} on simulated devices, in-process. */
+class FitCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void llama70bInBf16DoesNotFitOneH100AndSaysWhatDoes() {
+        CliTest.Result r = CliTest.run("fit", "llama-3.1-70b", "--simulate", "h100-sxm", "--precision", "bf16");
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(r.out()).containsPattern("sim:0 +bf16 +does not fit +134.75 GiB +79.20 GiB +fp8 +- ");
+        CliTest.Result auto = CliTest.run("fit", "llama-3.1-70b", "--simulate", "h100-sxm");
+        assertThat(auto.code()).isZero();
+        assertThat(auto.out()).containsPattern("sim:0 +fp8 +fits now +69.04 GiB +79.20 GiB +fp8 +41,503 ");
+    }
+
+    @Test
+    void twoH100sFitItInBf16WithTensorParallel() {
+        CliTest.Result r = CliTest.run("fit", "llama-3.1-70b", "--simulate", "h100-sxm:count=2", "--precision", "bf16");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).containsPattern("sim:0\\+sim:1 \\(tensor parallel x2\\) +bf16 +fits now +67.79 GiB");
+    }
+
+    @Test
+    void jsonHasTheContractKeys() throws Exception {
+        CliTest.Result r = CliTest.run("fit", "llama-3.1-8b", "--simulate", "rtx-4090", "--precision", "bf16",
+                "--context", "8192", "--json");
+        assertThat(r.code()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        assertThat(doc.get("schema").asText()).isEqualTo("memwall.fit.v1");
+        assertThat(doc.get("model").get("id").asText()).isEqualTo("llama-3.1-8b");
+        assertThat(doc.get("model").get("parameters").asLong()).isEqualTo(8_030_261_248L);
+        assertThat(doc.get("memory").get("weights_bytes").asLong()).isEqualTo(16_060_522_496L);
+        assertThat(doc.get("memory").get("kv_cache_bytes").asLong()).isEqualTo(1L << 30);
+        assertThat(doc.get("memory").get("total_bytes").asLong()).isGreaterThan(17_000_000_000L);
+        JsonNode d = doc.get("devices").get(0);
+        assertThat(d.get("fits_now").asBoolean()).isTrue();
+        assertThat(d.get("max_context_tokens").asLong()).isPositive();
+        assertThat(d.get("best_precision").asText()).isEqualTo("bf16");
+        assertThat(d.get("bandwidth_bound").asBoolean()).isTrue();
+        // 1008 GB/s over (8.03B - 0.525B) x 2 bytes + 1 GiB of KV cache: about 62 tokens per second at most.
+        assertThat(d.get("decode_tokens_per_second_bound").asDouble()).isBetween(60.0, 64.0);
+    }
+
+    @Test
+    void severalModelsGiveOneDocumentPerLine() throws Exception {
+        CliTest.Result r = CliTest.run("fit", "llama-3.1-8b", "qwen2.5-0.5b", "--simulate", "l4", "--json");
+        String[] lines = r.out().strip().split("\n");
+        assertThat(lines).hasSize(2);
+        assertThat(new ObjectMapper().readTree(lines[1]).get("model").get("id").asText()).isEqualTo("qwen2.5-0.5b");
+    }
+
+    @Test
+    void explainPrintsEveryItemsFormula() {
+        CliTest.Result r = CliTest.run("fit", "deepseek-v3", "--simulate", "h200:count=8", "--explain");
+        assertThat(r.out()).contains("kv_cache", "(kv_lora_rank 512 + rope 64) per token per layer x 61 layers",
+                "the latent cache replicated on each device", "ridge", "prefill of 8,192 tokens");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--context 0 | memwall: --context must be between 1 and 10000000 tokens, was 0",
+        "--context -5 | memwall: --context must be between 1 and 10000000 tokens, was -5",
+        "--context 20000000 | memwall: --context must be between 1 and 10000000 tokens, was 20000000",
+        "--batch 0 | memwall: --batch must be between 1 and 100000, was 0",
+        "--kv-precision q2_k | memwall: unknown KV cache precision 'q2_k' for --kv-precision; known: fp32, fp16, bf16, fp8, q8_0, q4_0",
+        "--mode lora | memwall: unknown mode 'lora' for --mode; choose inference or training (lora and qlora are not modelled yet)",
+        "--runtime vllm | memwall: runtime 'vllm' for --runtime is not modelled yet; use generic"})
+    void badWorkloadsAreOneLineAndExitTwo(String args, String message) {
+        String[] extra = args.split(" ");
+        String[] all = new String[4 + extra.length];
+        all[0] = "fit";
+        all[1] = "llama-3.1-8b";
+        all[2] = "--simulate";
+        all[3] = "l4";
+        System.arraycopy(extra, 0, all, 4, extra.length);
+        CliTest.Result r = CliTest.run(all);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo(message + System.lineSeparator());
+    }
+
+    @Test
+    void unknownPrecisionAndAPrecisionAFileCannotTake() throws Exception {
+        CliTest.Result r = CliTest.run("fit", "llama-3.1-8b", "--simulate", "l4", "--precision", "int3");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("memwall: unknown precision 'int3' for --precision; known: auto, fp32, bf16");
+        Path config = Files.createDirectories(dir.resolve("m"));
+        Files.writeString(config.resolve("w.safetensors"), "");
+        CliTest.Result file = CliTest.run("fit", config.resolve("w.safetensors").toString(), "--simulate", "l4");
+        assertThat(file.code()).isEqualTo(2);
+        assertThat(file.err()).hasLineCount(1).startsWith("memwall: " + config.resolve("w.safetensors") + ": ");
+    }
+}

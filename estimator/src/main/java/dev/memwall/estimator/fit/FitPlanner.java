@@ -1,0 +1,86 @@
+package dev.memwall.estimator.fit;
+
+import dev.memwall.estimator.model.ModelSpec;
+import dev.memwall.estimator.precision.Precision;
+import dev.memwall.estimator.precision.Precisions;
+import dev.memwall.estimator.source.WeightInventory;
+
+/** Decides what fits where: verdicts, best precision, largest context and batch, and the decode bound. */
+public final class FitPlanner {
+
+    private final ModelSpec spec;
+    private final WeightInventory weights;
+
+    /**
+     * @param spec    the architecture
+     * @param weights exact bytes from files (their precision is then fixed), or null
+     */
+    public FitPlanner(ModelSpec spec, WeightInventory weights) {
+        this.spec = spec;
+        this.weights = weights;
+    }
+
+    /** The model on {@code devices} devices like {@code device} (tensor parallel when more than one). */
+    public FitResult evaluate(Workload workload, Capacity device, int devices) {
+        MemoryEstimate estimate = estimate(workload, device, devices);
+        long need = estimate.totalBytes();
+        long now = device.availableNowBytes();
+        Precision best = null;
+        if (weights == null || workload.precision() != null) {
+            for (Precision p : Precisions.weights()) {
+                if (estimate(workload.withPrecision(p), device, devices).totalBytes() <= now) {
+                    best = p;
+                    break;
+                }
+            }
+        }
+        double bytesPerParameter = workload.precision() != null ? workload.precision().bitsPerWeight() / 8
+                : weights.totalBytes() / (double) spec.parameters();
+        Roofline roofline = Roofline.of(spec, bytesPerParameter / devices, workload, device);
+        return new FitResult(device, devices, estimate, need <= now, need <= device.idleBytes(), now - need, best,
+                maxContext(workload, device, devices), maxBatch(workload, device, devices), roofline);
+    }
+
+    private MemoryEstimate estimate(Workload workload, Capacity device, int devices) {
+        return MemoryAccounting.estimate(spec, weights, workload, devices, device.contextBytes());
+    }
+
+    /** Largest context (up to the model's own maximum) that fits now; memory never falls as context grows. */
+    long maxContext(Workload workload, Capacity device, int devices) {
+        long limit = Math.min(spec.maxContext(), Workload.MAX_CONTEXT_TOKENS);
+        long now = device.availableNowBytes();
+        if (estimate(workload.withContext(1), device, devices).totalBytes() > now) {
+            return 0;
+        }
+        long lo = 1;
+        long hi = limit;
+        while (lo < hi) {
+            long mid = lo + (hi - lo + 1) / 2;
+            if (estimate(workload.withContext(mid), device, devices).totalBytes() <= now) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    /** Largest batch at the workload's context that fits now. */
+    int maxBatch(Workload workload, Capacity device, int devices) {
+        long now = device.availableNowBytes();
+        if (estimate(workload.withBatch(1), device, devices).totalBytes() > now) {
+            return 0;
+        }
+        int lo = 1;
+        int hi = 4096;
+        while (lo < hi) {
+            int mid = lo + (hi - lo + 1) / 2;
+            if (estimate(workload.withBatch(mid), device, devices).totalBytes() <= now) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+}

@@ -1,0 +1,109 @@
+package dev.memwall.estimator.fit;
+
+import dev.memwall.estimator.model.ModelSpec;
+import dev.memwall.estimator.precision.Precision;
+import dev.memwall.estimator.source.WeightInventory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Itemised memory for the {@code generic} profile: what a model needs for a workload, per device. */
+public final class MemoryAccounting {
+
+    private MemoryAccounting() {
+    }
+
+    /**
+     * @param spec         the architecture
+     * @param weights      exact bytes from files, used when the workload keeps the stored precision; or null
+     * @param workload     precision, context, batch, mode
+     * @param devices      devices the model is split over (tensor parallel); 1 for one device
+     * @param contextBytes a measured CUDA context, or null for the profile's assumption
+     */
+    public static MemoryEstimate estimate(ModelSpec spec, WeightInventory weights, Workload workload, int devices,
+            Long contextBytes) {
+        if (workload.precision() == null && weights == null) {
+            throw new IllegalArgumentException("a precision is needed when no weight file gives the bytes");
+        }
+        List<MemoryItem> items = new ArrayList<>();
+        long params = spec.parameters();
+        long weightBytes;
+        String weightFormula;
+        if (workload.precision() == null) {
+            weightBytes = ceilDiv(weights.totalBytes(), devices);
+            weightFormula = String.format(Locale.ROOT, "%,d bytes read from the weight files%s", weights.totalBytes(),
+                    split(devices));
+        } else {
+            Precision p = workload.precision();
+            weightBytes = ceilDiv(p.bytes(params), devices);
+            weightFormula = String.format(Locale.ROOT, "%,d parameters x %s bits (%s) / 8%s", params,
+                    bits(p.bitsPerWeight()), p.name(), split(devices));
+        }
+        items.add(new MemoryItem("weights", weightBytes, weightFormula));
+
+        if (workload.mode() == Mode.TRAINING) {
+            long optimizer = Math.multiplyExact(params, GenericProfile.ADAM_BYTES_PER_PARAMETER) - params * 2;
+            items.set(0, new MemoryItem("weights", params * 2, String.format(Locale.ROOT,
+                    "%,d parameters x 2 bytes (fp16 copy used in the forward and backward passes)", params)));
+            items.add(new MemoryItem("gradients_and_optimizer", optimizer, String.format(Locale.ROOT,
+                    "%,d parameters x (16 - 2) bytes: fp16 gradients (2), fp32 master weights (4), Adam moments (8)",
+                    params)));
+            long s = workload.contextTokens();
+            long b = workload.batch();
+            long h = spec.hiddenSize();
+            long a = spec.attentionHeads();
+            double perLayer = s * b * h * (34.0 + 5.0 * a * s / h);
+            long activations = (long) Math.ceil(perLayer * spec.layers());
+            items.add(new MemoryItem("activations", activations, String.format(Locale.ROOT,
+                    "%d layers x s*b*h*(34 + 5*a*s/h) bytes with s=%d, b=%d, h=%d, a=%d, no recomputation "
+                            + "(Korthikanti et al. 2022, 16-bit activations)", spec.layers(), s, b, h, a)));
+        } else {
+            long perSequence = Math.multiplyExact(spec.kvCacheElements(workload.contextTokens()), 1L);
+            double kvBits = workload.kvPrecision().bitsPerWeight();
+            boolean splitKv = spec.mla() == null;
+            long kv = (long) Math.ceil(perSequence * (double) workload.batch() * kvBits / 8 / (splitKv ? devices : 1));
+            items.add(new MemoryItem("kv_cache", kv, String.format(Locale.ROOT,
+                    "%s per token per layer x %d layers%s x %,d tokens x batch %d x %s bits (%s) / 8%s",
+                    spec.mla() != null ? "(kv_lora_rank " + spec.mla().kvLoraRank() + " + rope "
+                            + spec.mla().qkRopeHeadDim() + ")" : "2 x " + spec.kvHeads() + " kv heads x "
+                            + spec.headDim(), spec.layers(), spec.slidingWindow() == null ? ""
+                            : " (" + spec.slidingWindow().localLayers(spec.layers()) + " local layers capped at "
+                                    + spec.slidingWindow().windowTokens() + " tokens)", workload.contextTokens(),
+                    workload.batch(), bits(kvBits), workload.kvPrecision().name(),
+                    splitKv ? split(devices) : devices > 1 ? ", the latent cache replicated on each device" : "")));
+            long tokens = Math.min(GenericProfile.UBATCH_TOKENS, workload.contextTokens() * workload.batch());
+            long ffn = spec.moe() == null ? spec.intermediateSize()
+                    : Math.max(spec.intermediateSize(), spec.moe().expertIntermediateSize());
+            long workspace = tokens * (spec.vocabSize() * 4 + (4 * spec.hiddenSize() + 2 * ffn) * 2);
+            items.add(new MemoryItem("workspace", workspace, String.format(Locale.ROOT,
+                    "%d tokens per step x (vocabulary %d x 4 bytes of fp32 logits + (4 x hidden %d + 2 x ffn %d) x 2 "
+                            + "bytes of fp16 activations); steps of %d tokens as llama.cpp's default n_ubatch",
+                    tokens, spec.vocabSize(), spec.hiddenSize(), ffn, GenericProfile.UBATCH_TOKENS)));
+        }
+        long context = contextBytes != null ? contextBytes : GenericProfile.ASSUMED_CONTEXT_BYTES;
+        items.add(new MemoryItem("cuda_context", context, contextBytes != null
+                ? String.format(Locale.ROOT, "%,d bytes, measured on this device", contextBytes)
+                : "512 MiB assumed per device (measured where NVML and CUDA both answer)"));
+        double bytesPerParam = workload.precision() != null ? workload.precision().bitsPerWeight() / 8
+                : weights.totalBytes() / (double) Math.max(1, params);
+        return new MemoryEstimate(items, devices, ruleOfThumb(params, bytesPerParam, workload.mode()));
+    }
+
+    /** The quick rule users quote: parameters x bytes per parameter x 1.2 (inference) or x 2 (training). */
+    public static long ruleOfThumb(long parameters, double bytesPerParameter, Mode mode) {
+        return (long) (parameters * bytesPerParameter * (mode == Mode.TRAINING
+                ? GenericProfile.RULE_OF_THUMB_TRAINING : GenericProfile.RULE_OF_THUMB_INFERENCE));
+    }
+
+    private static String split(int devices) {
+        return devices > 1 ? ", split over " + devices + " devices" : "";
+    }
+
+    private static String bits(double b) {
+        return b == Math.rint(b) ? String.valueOf((long) b) : String.format(Locale.ROOT, "%.4g", b);
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+}

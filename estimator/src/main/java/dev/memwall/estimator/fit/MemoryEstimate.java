@@ -1,0 +1,34 @@
+package dev.memwall.estimator.fit;
+
+import java.util.List;
+
+/**
+ * Memory a model needs for a workload, item by item, per device.
+ *
+ * @param items          every item, in order
+ * @param devices        devices the model is split over (tensor parallel), 1 for one device
+ * @param ruleOfThumb    the quick rule (parameters x bytes x 1.2 for inference, x 2 for training), for comparison
+ */
+public record MemoryEstimate(List<MemoryItem> items, int devices, long ruleOfThumb) {
+
+    public MemoryEstimate {
+        items = List.copyOf(items);
+        if (devices < 1) {
+            throw new IllegalArgumentException("devices must be >= 1, was " + devices);
+        }
+    }
+
+    /** Bytes per device: the sum of the items. */
+    public long totalBytes() {
+        long total = 0;
+        for (MemoryItem i : items) {
+            total = Math.addExact(total, i.bytes());
+        }
+        return total;
+    }
+
+    /** One item's bytes, 0 when absent. */
+    public long bytes(String name) {
+        return items.stream().filter(i -> i.name().equals(name)).mapToLong(MemoryItem::bytes).sum();
+    }
+}

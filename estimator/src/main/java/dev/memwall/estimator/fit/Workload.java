@@ -1,0 +1,44 @@
+package dev.memwall.estimator.fit;
+
+import dev.memwall.estimator.precision.Precision;
+import java.util.Objects;
+
+/**
+ * What the model is asked to do.
+ *
+ * @param precision     weight precision, or null to use the weights as stored in the file
+ * @param kvPrecision   KV cache precision
+ * @param contextTokens tokens per sequence (prompt and output)
+ * @param batch         concurrent sequences
+ * @param mode          inference or training
+ */
+public record Workload(Precision precision, Precision kvPrecision, long contextTokens, int batch, Mode mode) {
+
+    /** Longer contexts are refused as input errors: no model is built for them. */
+    public static final long MAX_CONTEXT_TOKENS = 10_000_000L;
+    public static final int MAX_BATCH = 100_000;
+
+    public Workload {
+        Objects.requireNonNull(kvPrecision, "kvPrecision");
+        Objects.requireNonNull(mode, "mode");
+        if (contextTokens < 1 || contextTokens > MAX_CONTEXT_TOKENS) {
+            throw new IllegalArgumentException("context must be between 1 and " + MAX_CONTEXT_TOKENS + " tokens, was "
+                    + contextTokens);
+        }
+        if (batch < 1 || batch > MAX_BATCH) {
+            throw new IllegalArgumentException("batch must be between 1 and " + MAX_BATCH + ", was " + batch);
+        }
+    }
+
+    public Workload withPrecision(Precision p) {
+        return new Workload(p, kvPrecision, contextTokens, batch, mode);
+    }
+
+    public Workload withContext(long tokens) {
+        return new Workload(precision, kvPrecision, tokens, batch, mode);
+    }
+
+    public Workload withBatch(int n) {
+        return new Workload(precision, kvPrecision, contextTokens, n, mode);
+    }
+}
