@@ -12,6 +12,7 @@ import dev.memwall.estimator.fit.Capacity;
 import dev.memwall.estimator.fit.FitPlanner;
 import dev.memwall.estimator.fit.FitResult;
 import dev.memwall.estimator.fit.Mode;
+import dev.memwall.estimator.fit.Recompute;
 import dev.memwall.estimator.fit.Workload;
 import dev.memwall.estimator.io.ModelFormatException;
 import dev.memwall.estimator.model.ModelSpec;
@@ -73,8 +74,17 @@ final class FitCommand implements Callable<Integer> {
     int batch;
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "inference",
-            description = "inference or training (full fine-tuning, mixed-precision Adam). Default: ${DEFAULT-VALUE}.")
+            description = "inference, training (full fine-tuning, mixed-precision Adam), lora (frozen base, rank-r "
+                    + "adapters) or qlora (4-bit NF4 base, bf16 adapters). Default: ${DEFAULT-VALUE}.")
     String mode;
+
+    @Option(names = "--recompute", paramLabel = "R", defaultValue = "none",
+            description = "Activation recomputation when training: none, selective or full. Default: ${DEFAULT-VALUE}.")
+    String recompute;
+
+    @Option(names = "--lora-rank", paramLabel = "R", defaultValue = "16",
+            description = "Adapter rank for lora and qlora. Default: ${DEFAULT-VALUE}.")
+    int loraRank;
 
     @Option(names = "--runtime", paramLabel = "RUNTIME", defaultValue = "generic",
             description = "Memory profile. Only generic (weights + KV cache + workspace + CUDA context) so far.")
@@ -94,9 +104,21 @@ final class FitCommand implements Callable<Integer> {
         Mode m = switch (mode.toLowerCase(Locale.ROOT)) {
             case "inference" -> Mode.INFERENCE;
             case "training" -> Mode.TRAINING;
-            default -> throw new BadInputException("unknown mode '" + mode + "' for --mode; choose inference or training "
-                    + "(lora and qlora are not modelled yet)");
+            case "lora" -> Mode.LORA;
+            case "qlora" -> Mode.QLORA;
+            default -> throw new BadInputException("unknown mode '" + mode + "' for --mode; choose inference, training, "
+                    + "lora or qlora");
         };
+        Recompute r = switch (recompute.toLowerCase(Locale.ROOT)) {
+            case "none" -> Recompute.NONE;
+            case "selective" -> Recompute.SELECTIVE;
+            case "full" -> Recompute.FULL;
+            default -> throw new BadInputException("unknown recomputation '" + recompute + "' for --recompute; choose "
+                    + "none, selective or full");
+        };
+        if (loraRank < 1 || loraRank > 65_536) {
+            throw new BadInputException("--lora-rank must be between 1 and 65536, was " + loraRank);
+        }
         if (!runtime.equalsIgnoreCase("generic")) {
             throw new BadInputException("runtime '" + runtime + "' for --runtime is not modelled yet; use generic");
         }
@@ -112,6 +134,14 @@ final class FitCommand implements Callable<Integer> {
         }
         if (batch < 1 || batch > Workload.MAX_BATCH) {
             throw new BadInputException("--batch must be between 1 and " + Workload.MAX_BATCH + ", was " + batch);
+        }
+        if (m == Mode.QLORA && weights != null) {
+            throw new BadInputException("--mode qlora keeps the base in 4-bit NF4; --precision " + weights.name()
+                    + " does not apply (leave it at auto, or use --mode lora)");
+        }
+        if (m == Mode.TRAINING && weights != null && weights.bitsPerWeight() < 16) {
+            throw new BadInputException("--mode training trains in mixed precision (fp16/bf16 weights, fp32 master "
+                    + "copy); --precision " + weights.name() + " is for inference or a lora base");
         }
         List<LoadedModel> loaded = new ArrayList<>();
         for (String model : models) {
@@ -131,10 +161,15 @@ final class FitCommand implements Callable<Integer> {
         boolean allFit = true;
         for (LoadedModel model : loaded) {
             ModelSpec s = model.spec();
-            Workload workload = new Workload(weights, kv, context != null ? context
-                    : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m);
+            Precision p = weights;
+            if (p == null && (m == Mode.TRAINING || m == Mode.QLORA)) {
+                // Training keeps fp16 weights; QLoRA's base precision is fixed; neither has a precision to choose.
+                p = Precisions.weight(m == Mode.TRAINING ? "bf16" : "nf4_dq").orElseThrow();
+            }
+            Workload workload = new Workload(p, kv, context != null ? context
+                    : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank);
             List<FitRow> rows = rows(model, workload, capacities);
-            allFit &= rows.stream().anyMatch(r -> r.result().fitsNow());
+            allFit &= rows.stream().anyMatch(row -> row.result().fitsNow());
             if (json) {
                 var doc = FitView.document(model, workload, rows);
                 out.println(loaded.size() > 1 ? Json.writeCompact(doc) : Json.write(doc));

@@ -37,8 +37,12 @@ public final class FitView {
         if (s.moe() != null) {
             out.append(" (").append(ModelCatalogView.count(s.activeParameters())).append(" active)");
         }
-        out.append(String.format(Locale.ROOT, ", context %,d tokens, batch %d, KV cache %s, %s, generic runtime%n",
-                workload.contextTokens(), workload.batch(), workload.kvPrecision().name(), workload.mode().word()));
+        out.append(String.format(Locale.ROOT, ", context %,d tokens, batch %d, %s, %s, generic runtime%n",
+                workload.contextTokens(), workload.batch(), workload.mode().trains()
+                        ? "recomputation " + workload.recompute().word() + (workload.mode() == dev.memwall.estimator.fit
+                                .Mode.LORA || workload.mode() == dev.memwall.estimator.fit.Mode.QLORA
+                                        ? ", adapter rank " + workload.loraRank() : "")
+                        : "KV cache " + workload.kvPrecision().name(), workload.mode().word()));
         TextTable t = new TextTable("DEVICE", "PRECISION", "VERDICT", "REQUIRED", "AVAILABLE", "BEST NOW", "MAX CONTEXT",
                 "DECODE BOUND", "BANDWIDTH-BOUND");
         for (FitRow row : rows) {
@@ -58,7 +62,7 @@ public final class FitView {
         out.append("the measured read bandwidth (theoretical where none was measured); no runtime decodes faster.\n");
         if (!rows.isEmpty()) {
             out.append(String.format(Locale.ROOT, "Rule of thumb (parameters x bytes x %s): %s, memwall's estimate %s%n",
-                    workload.mode().word().equals("training") ? "2" : "1.2",
+                    workload.mode().trains() ? "2" : "1.2",
                     Quantities.gib(rows.get(0).result().estimate().ruleOfThumb()),
                     Quantities.gib(rows.get(0).result().estimate().totalBytes())));
         }
@@ -108,6 +112,9 @@ public final class FitView {
         w.put("context_tokens", workload.contextTokens());
         w.put("batch", workload.batch());
         w.put("mode", workload.mode().word());
+        w.put("recompute", workload.mode().trains() ? workload.recompute().word() : null);
+        w.put("lora_rank", workload.mode() == dev.memwall.estimator.fit.Mode.LORA
+                || workload.mode() == dev.memwall.estimator.fit.Mode.QLORA ? workload.loraRank() : null);
         w.put("runtime", "generic");
         doc.put("workload", w);
         FitRow first = rows.isEmpty() ? null : rows.get(0);

@@ -77,7 +77,11 @@ class FitCommandTest {
         "--context 20000000 | memwall: --context must be between 1 and 10000000 tokens, was 20000000",
         "--batch 0 | memwall: --batch must be between 1 and 100000, was 0",
         "--kv-precision q2_k | memwall: unknown KV cache precision 'q2_k' for --kv-precision; known: fp32, fp16, bf16, fp8, q8_0, q4_0",
-        "--mode lora | memwall: unknown mode 'lora' for --mode; choose inference or training (lora and qlora are not modelled yet)",
+        "--mode sft | memwall: unknown mode 'sft' for --mode; choose inference, training, lora or qlora",
+        "--mode qlora --precision int8 | memwall: --mode qlora keeps the base in 4-bit NF4; --precision int8 does not apply (leave it at auto, or use --mode lora)",
+        "--mode training --precision int4 | memwall: --mode training trains in mixed precision (fp16/bf16 weights, fp32 master copy); --precision int4 is for inference or a lora base",
+        "--recompute some | memwall: unknown recomputation 'some' for --recompute; choose none, selective or full",
+        "--lora-rank 0 | memwall: --lora-rank must be between 1 and 65536, was 0",
         "--runtime vllm | memwall: runtime 'vllm' for --runtime is not modelled yet; use generic"})
     void badWorkloadsAreOneLineAndExitTwo(String args, String message) {
         String[] extra = args.split(" ");

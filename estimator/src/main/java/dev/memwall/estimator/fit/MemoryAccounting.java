@@ -2,6 +2,7 @@ package dev.memwall.estimator.fit;
 
 import dev.memwall.estimator.model.ModelSpec;
 import dev.memwall.estimator.precision.Precision;
+import dev.memwall.estimator.precision.Precisions;
 import dev.memwall.estimator.source.WeightInventory;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,22 +42,40 @@ public final class MemoryAccounting {
         }
         items.add(new MemoryItem("weights", weightBytes, weightFormula));
 
-        if (workload.mode() == Mode.TRAINING) {
-            long optimizer = Math.multiplyExact(params, GenericProfile.ADAM_BYTES_PER_PARAMETER) - params * 2;
-            items.set(0, new MemoryItem("weights", params * 2, String.format(Locale.ROOT,
-                    "%,d parameters x 2 bytes (fp16 copy used in the forward and backward passes)", params)));
-            items.add(new MemoryItem("gradients_and_optimizer", optimizer, String.format(Locale.ROOT,
-                    "%,d parameters x (16 - 2) bytes: fp16 gradients (2), fp32 master weights (4), Adam moments (8)",
-                    params)));
+        if (workload.mode().trains()) {
+            if (workload.mode() == Mode.TRAINING) {
+                items.set(0, new MemoryItem("weights", params * 2, String.format(Locale.ROOT,
+                        "%,d parameters x 2 bytes (fp16 copy used in the forward and backward passes)", params)));
+                items.add(new MemoryItem("gradients_and_optimizer",
+                        Math.multiplyExact(params, GenericProfile.ADAM_BYTES_PER_PARAMETER - 2), String.format(
+                                Locale.ROOT, "%,d parameters x (16 - 2) bytes: fp16 gradients (2), fp32 master weights "
+                                        + "(4), Adam moments (8)", params)));
+            } else {
+                if (workload.mode() == Mode.QLORA) {
+                    Precision nf4 = Precisions.weight("nf4_dq").orElseThrow();
+                    items.set(0, new MemoryItem("weights", nf4.bytes(params), String.format(Locale.ROOT,
+                            "%,d parameters x %s bits (nf4 with double quantization, frozen) / 8", params,
+                            bits(nf4.bitsPerWeight()))));
+                }
+                long adapters = loraParameters(spec, workload.loraRank());
+                items.add(new MemoryItem("adapters_and_optimizer", Math.multiplyExact(adapters,
+                        GenericProfile.ADAM_BYTES_PER_PARAMETER), String.format(Locale.ROOT,
+                        "%,d adapter parameters (rank %d on every linear layer%s) x 16 bytes: bf16 weights and "
+                                + "gradients, fp32 master weights and Adam moments", adapters, workload.loraRank(),
+                        spec.moe() != null ? "; attention only in expert layers" : "")));
+            }
             long s = workload.contextTokens();
             long b = workload.batch();
             long h = spec.hiddenSize();
             long a = spec.attentionHeads();
-            double perLayer = s * b * h * (34.0 + 5.0 * a * s / h);
-            long activations = (long) Math.ceil(perLayer * spec.layers());
+            long activations = (long) Math.ceil(workload.recompute().bytesPerLayer(s, b, h, a) * spec.layers());
             items.add(new MemoryItem("activations", activations, String.format(Locale.ROOT,
-                    "%d layers x s*b*h*(34 + 5*a*s/h) bytes with s=%d, b=%d, h=%d, a=%d, no recomputation "
-                            + "(Korthikanti et al. 2022, 16-bit activations)", spec.layers(), s, b, h, a)));
+                    "%d layers x %s bytes with s=%d, b=%d, h=%d, a=%d, recomputation %s (Korthikanti et al. 2022, "
+                            + "16-bit activations)", spec.layers(), switch (workload.recompute()) {
+                                case NONE -> "s*b*h*(34 + 5*a*s/h)";
+                                case SELECTIVE -> "s*b*h*34";
+                                case FULL -> "s*b*h*2";
+                            }, s, b, h, a, workload.recompute().word())));
         } else {
             long perSequence = Math.multiplyExact(spec.kvCacheElements(workload.contextTokens()), 1L);
             double kvBits = workload.kvPrecision().bitsPerWeight();
@@ -89,9 +108,34 @@ public final class MemoryAccounting {
         return new MemoryEstimate(items, devices, ruleOfThumb(params, bytesPerParam, workload.mode()));
     }
 
+    /**
+     * LoRA adapter parameters: rank x (inputs + outputs) for every linear layer of attention and of dense
+     * feed-forward blocks (expert layers get adapters on attention only).
+     */
+    public static long loraParameters(ModelSpec spec, int rank) {
+        long h = spec.hiddenSize();
+        long attention;
+        if (spec.mla() != null) {
+            var m = spec.mla();
+            long heads = spec.attentionHeads();
+            attention = (h + heads * (m.qkNopeHeadDim() + m.qkRopeHeadDim())) + (h + m.kvLoraRank() + m.qkRopeHeadDim())
+                    + (m.kvLoraRank() + heads * (m.qkNopeHeadDim() + m.vHeadDim())) + (heads * m.vHeadDim() + h);
+        } else {
+            long q = (long) spec.attentionHeads() * spec.headDim();
+            long kv = (long) spec.kvHeads() * spec.headDim();
+            attention = (h + q) + 2 * (h + kv) + (q + h);
+        }
+        long total = 0;
+        for (int i = 0; i < spec.layers(); i++) {
+            long mlp = spec.isMoeLayer(i) ? 0 : spec.mlp().matrices() * (h + spec.intermediateSize());
+            total += rank * (attention + mlp);
+        }
+        return total;
+    }
+
     /** The quick rule users quote: parameters x bytes per parameter x 1.2 (inference) or x 2 (training). */
     public static long ruleOfThumb(long parameters, double bytesPerParameter, Mode mode) {
-        return (long) (parameters * bytesPerParameter * (mode == Mode.TRAINING
+        return (long) (parameters * bytesPerParameter * (mode.trains()
                 ? GenericProfile.RULE_OF_THUMB_TRAINING : GenericProfile.RULE_OF_THUMB_INFERENCE));
     }
 

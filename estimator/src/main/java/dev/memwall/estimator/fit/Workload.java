@@ -10,9 +10,12 @@ import java.util.Objects;
  * @param kvPrecision   KV cache precision
  * @param contextTokens tokens per sequence (prompt and output)
  * @param batch         concurrent sequences
- * @param mode          inference or training
+ * @param mode          inference, training, lora or qlora
+ * @param recompute     activation recomputation when training
+ * @param loraRank      adapter rank for lora and qlora
  */
-public record Workload(Precision precision, Precision kvPrecision, long contextTokens, int batch, Mode mode) {
+public record Workload(Precision precision, Precision kvPrecision, long contextTokens, int batch, Mode mode,
+        Recompute recompute, int loraRank) {
 
     /** Longer contexts are refused as input errors: no model is built for them. */
     public static final long MAX_CONTEXT_TOKENS = 10_000_000L;
@@ -25,20 +28,29 @@ public record Workload(Precision precision, Precision kvPrecision, long contextT
             throw new IllegalArgumentException("context must be between 1 and " + MAX_CONTEXT_TOKENS + " tokens, was "
                     + contextTokens);
         }
+        Objects.requireNonNull(recompute, "recompute");
+        if (loraRank < 1 || loraRank > 65_536) {
+            throw new IllegalArgumentException("LoRA rank must be between 1 and 65536, was " + loraRank);
+        }
         if (batch < 1 || batch > MAX_BATCH) {
             throw new IllegalArgumentException("batch must be between 1 and " + MAX_BATCH + ", was " + batch);
         }
     }
 
+    /** An inference workload. */
+    public Workload(Precision precision, Precision kvPrecision, long contextTokens, int batch, Mode mode) {
+        this(precision, kvPrecision, contextTokens, batch, mode, Recompute.NONE, 16);
+    }
+
     public Workload withPrecision(Precision p) {
-        return new Workload(p, kvPrecision, contextTokens, batch, mode);
+        return new Workload(p, kvPrecision, contextTokens, batch, mode, recompute, loraRank);
     }
 
     public Workload withContext(long tokens) {
-        return new Workload(precision, kvPrecision, tokens, batch, mode);
+        return new Workload(precision, kvPrecision, tokens, batch, mode, recompute, loraRank);
     }
 
     public Workload withBatch(int n) {
-        return new Workload(precision, kvPrecision, contextTokens, n, mode);
+        return new Workload(precision, kvPrecision, contextTokens, n, mode, recompute, loraRank);
     }
 }
