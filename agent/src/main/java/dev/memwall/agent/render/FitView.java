@@ -47,14 +47,15 @@ public final class FitView {
                 "DECODE BOUND", "BANDWIDTH-BOUND");
         for (FitRow row : rows) {
             FitResult r = row.result();
-            Double tps = r.roofline().tokensPerSecondPerSequence(workload.batch());
+            boolean decode = !workload.mode().trains();
+            Double tps = decode ? r.roofline().tokensPerSecondPerSequence(workload.batch()) : null;
             t.row(row.label() + (r.devices() > 1 ? " (tensor parallel x" + r.devices() + ")" : ""), precisionName(row),
                     verdict(r), Quantities.gib(r.estimate().totalBytes()),
                     Quantities.gib(r.device().availableNowBytes()),
                     r.bestPrecision() == null ? ProbeTable.UNKNOWN : r.bestPrecision().name(),
                     r.maxContext() == 0 ? ProbeTable.UNKNOWN : String.format(Locale.ROOT, "%,d", r.maxContext()),
                     tps == null ? ProbeTable.UNKNOWN : String.format(Locale.ROOT, "%.0f tok/s", tps),
-                    r.roofline().ridge() == null ? ProbeTable.UNKNOWN
+                    !decode || r.roofline().ridge() == null ? ProbeTable.UNKNOWN
                             : r.roofline().bandwidthBound(workload.batch()) ? "yes" : "no");
         }
         out.append(t.render());
@@ -136,9 +137,11 @@ public final class FitView {
             d.put("max_context_tokens", r.maxContext());
             d.put("max_batch", r.maxBatch());
             Roofline f = r.roofline();
-            d.put("decode_tokens_per_second_bound", f.tokensPerSecondPerSequence(workload.batch()));
-            d.put("decode_tokens_per_second_ceiling", f.ceilingTokensPerSecondPerSequence(workload.batch()));
-            d.put("bandwidth_bound", f.ridge() == null ? null : f.bandwidthBound(workload.batch()));
+            boolean decode = !workload.mode().trains();
+            d.put("decode_tokens_per_second_bound", decode ? f.tokensPerSecondPerSequence(workload.batch()) : null);
+            d.put("decode_tokens_per_second_ceiling", decode ? f.ceilingTokensPerSecondPerSequence(workload.batch())
+                    : null);
+            d.put("bandwidth_bound", !decode || f.ridge() == null ? null : f.bandwidthBound(workload.batch()));
             d.put("bandwidth_bytes_per_second", f.bandwidth());
             d.put("bandwidth_measured", f.bandwidthMeasured());
             d.put("ridge_flops_per_byte", f.ridge());

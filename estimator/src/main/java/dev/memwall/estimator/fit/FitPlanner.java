@@ -26,7 +26,8 @@ public final class FitPlanner {
         long need = estimate.totalBytes();
         long now = device.availableNowBytes();
         Precision best = null;
-        if (weights == null || workload.precision() != null) {
+        boolean precisionChoosable = workload.mode() == Mode.INFERENCE || workload.mode() == Mode.LORA;
+        if (precisionChoosable && (weights == null || workload.precision() != null)) {
             for (Precision p : Precisions.weights()) {
                 if (estimate(workload.withPrecision(p), device, devices).totalBytes() <= now) {
                     best = p;
