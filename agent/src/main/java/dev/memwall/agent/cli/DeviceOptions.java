@@ -15,6 +15,9 @@ import picocli.CommandLine.Option;
 /** Device selection shared by the commands that look at devices: {@code --backend} and {@code --simulate}. */
 public final class DeviceOptions {
 
+    /** {@code --simulate all}: one of every accelerator in the hardware catalog. */
+    static final String ALL = "all";
+
     static final List<String> BACKENDS = List.of("auto", "cuda", "nvml", "opencl", "simulated");
 
     @Option(names = "--backend", paramLabel = "BACKEND", defaultValue = "auto",
@@ -24,8 +27,13 @@ public final class DeviceOptions {
     @Option(names = "--simulate", paramLabel = "SPEC",
             description = "Use a simulated device instead of probing: a catalog id with optional overrides "
                     + "(h100-sxm, rtx-4090:free=10GiB, a100-80gb:count=8) or custom:total=48GiB,bandwidth=960GB/s,"
-                    + "flops=180TFLOPS. Repeatable. 'memwall gpus' lists the ids.")
+                    + "flops=180TFLOPS, or all (every catalog accelerator). Repeatable. 'memwall gpus' lists the ids.")
     List<String> simulate = new ArrayList<>();
+
+    /** Whether {@code --simulate all} was given. */
+    boolean simulatesAll() {
+        return simulate.stream().anyMatch(s -> s.trim().equalsIgnoreCase(ALL));
+    }
 
     /** The backends to probe, resolved from the options; bad combinations are bad input. */
     List<DeviceBackend> backends() {
@@ -42,7 +50,11 @@ public final class DeviceOptions {
             SpecParser parser = new SpecParser(HardwareCatalog.builtIn());
             List<SimulatedDeviceSpec> specs = new ArrayList<>();
             for (String s : simulate) {
-                specs.add(parser.parse(s));
+                if (s.trim().equalsIgnoreCase(ALL)) {
+                    HardwareCatalog.builtIn().all().forEach(m -> specs.add(SimulatedDeviceSpec.of(m)));
+                } else {
+                    specs.add(parser.parse(s));
+                }
             }
             return List.of(new SimulatedBackend(specs));
         }

@@ -169,6 +169,9 @@ final class FitCommand implements Callable<Integer> {
             Workload workload = new Workload(p, kv, context != null ? context
                     : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank);
             List<FitRow> rows = rows(model, workload, capacities);
+            if (devices.simulatesAll()) {
+                rows = ranked(rows, workload);
+            }
             allFit &= rows.stream().anyMatch(row -> row.result().fitsNow());
             if (json) {
                 var doc = FitView.document(model, workload, rows);
@@ -209,6 +212,21 @@ final class FitCommand implements Callable<Integer> {
                     + "model's config.json or catalog id");
         }
         return loaded;
+    }
+
+    /**
+     * "Which hardware runs this model": devices where it fits now first, then by the quality of the precision
+     * used, then by the decode bound.
+     */
+    static List<FitRow> ranked(List<FitRow> rows, Workload workload) {
+        List<FitRow> sorted = new ArrayList<>(rows);
+        sorted.sort(java.util.Comparator.<FitRow>comparingInt(r -> r.result().fitsNow() ? 0 : 1)
+                .thenComparingInt(r -> r.precision() == null ? 0 : -r.precision().quality())
+                .thenComparingDouble(r -> {
+                    Double tps = r.result().roofline().tokensPerSecondPerSequence(workload.batch());
+                    return tps == null ? 0 : -tps;
+                }));
+        return sorted;
     }
 
     /** One row per device, plus one per group of identical devices with tensor parallel. */

@@ -43,13 +43,14 @@ public final class FitView {
                                 .Mode.LORA || workload.mode() == dev.memwall.estimator.fit.Mode.QLORA
                                         ? ", adapter rank " + workload.loraRank() : "")
                         : "KV cache " + workload.kvPrecision().name(), workload.mode().word()));
-        TextTable t = new TextTable("DEVICE", "PRECISION", "VERDICT", "REQUIRED", "AVAILABLE", "BEST NOW", "MAX CONTEXT",
+        TextTable t = new TextTable("DEVICE", "NAME", "PRECISION", "VERDICT", "REQUIRED", "AVAILABLE", "BEST NOW", "MAX CONTEXT",
                 "DECODE BOUND", "BANDWIDTH-BOUND");
         for (FitRow row : rows) {
             FitResult r = row.result();
             boolean decode = !workload.mode().trains();
             Double tps = decode ? r.roofline().tokensPerSecondPerSequence(workload.batch()) : null;
-            t.row(row.label() + (r.devices() > 1 ? " (tensor parallel x" + r.devices() + ")" : ""), precisionName(row),
+            t.row(row.label() + (r.devices() > 1 ? " (tensor parallel x" + r.devices() + ")" : ""), r.device().name(),
+                    precisionName(row),
                     verdict(r), Quantities.gib(r.estimate().totalBytes()),
                     Quantities.gib(r.device().availableNowBytes()),
                     r.bestPrecision() == null ? ProbeTable.UNKNOWN : r.bestPrecision().name(),

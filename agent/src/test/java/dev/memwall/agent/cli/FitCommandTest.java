@@ -21,17 +21,27 @@ class FitCommandTest {
     void llama70bInBf16DoesNotFitOneH100AndSaysWhatDoes() {
         CliTest.Result r = CliTest.run("fit", "llama-3.1-70b", "--simulate", "h100-sxm", "--precision", "bf16");
         assertThat(r.code()).isEqualTo(3);
-        assertThat(r.out()).containsPattern("sim:0 +bf16 +does not fit +134.75 GiB +79.20 GiB +fp8 +- ");
+        assertThat(r.out()).containsPattern("sim:0 +NVIDIA H100 SXM5 80GB +bf16 +does not fit +134.75 GiB +79.20 GiB +fp8 +- ");
         CliTest.Result auto = CliTest.run("fit", "llama-3.1-70b", "--simulate", "h100-sxm");
         assertThat(auto.code()).isZero();
-        assertThat(auto.out()).containsPattern("sim:0 +fp8 +fits now +69.04 GiB +79.20 GiB +fp8 +41,503 ");
+        assertThat(auto.out()).containsPattern("sim:0 +NVIDIA H100 SXM5 80GB +fp8 +fits now +69.04 GiB +79.20 GiB +fp8 +41,503 ");
     }
 
     @Test
     void twoH100sFitItInBf16WithTensorParallel() {
         CliTest.Result r = CliTest.run("fit", "llama-3.1-70b", "--simulate", "h100-sxm:count=2", "--precision", "bf16");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).containsPattern("sim:0\\+sim:1 \\(tensor parallel x2\\) +bf16 +fits now +67.79 GiB");
+        assertThat(r.out()).containsPattern("sim:0\\+sim:1 \\(tensor parallel x2\\) +NVIDIA H100 SXM5 80GB +bf16 +fits now +67.79 GiB");
+    }
+
+    @Test
+    void simulateAllRanksTheCatalogsHardware() {
+        CliTest.Result r = CliTest.run("fit", "llama-3.1-8b", "--simulate", "all");
+        assertThat(r.code()).isZero();
+        String[] lines = r.out().split("\n");
+        // Heading line, column line, then the best device: one that fits it in bf16 with the fastest decode.
+        assertThat(lines[2]).containsPattern("^sim:\\d+ +NVIDIA .* +bf16 +fits now ");
+        assertThat(r.out().lines().filter(l -> l.startsWith("sim:")).count()).isGreaterThanOrEqualTo(20);
     }
 
     @Test

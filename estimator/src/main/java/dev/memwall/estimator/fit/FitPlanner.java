@@ -28,7 +28,11 @@ public final class FitPlanner {
         Precision best = null;
         boolean precisionChoosable = workload.mode() == Mode.INFERENCE || workload.mode() == Mode.LORA;
         if (precisionChoosable && (weights == null || workload.precision() != null)) {
+            double ceiling = publishedBits();
             for (Precision p : Precisions.weights()) {
+                if (p.bitsPerWeight() > ceiling) {
+                    continue;
+                }
                 if (estimate(workload.withPrecision(p), device, devices).totalBytes() <= now) {
                     best = p;
                     break;
@@ -40,6 +44,17 @@ public final class FitPlanner {
         Roofline roofline = Roofline.of(spec, bytesPerParameter / devices, workload, device);
         return new FitResult(device, devices, estimate, need <= now, need <= device.idleBytes(), now - need, best,
                 maxContext(workload, device, devices), maxBatch(workload, device, devices), roofline);
+    }
+
+    /**
+     * The most bits a precision may spend: the model's published dtype (16 when unknown); upcasting a bf16
+     * model to fp32 costs memory and gains nothing.
+     */
+    double publishedBits() {
+        if (spec.weightDtype() == null) {
+            return 16;
+        }
+        return Precisions.weight(spec.weightDtype()).map(Precision::bitsPerWeight).orElse(16.0);
     }
 
     private MemoryEstimate estimate(Workload workload, Capacity device, int devices) {
