@@ -134,9 +134,16 @@ public record ModelSpec(
 
     /** Every weight (biases are not counted: under 0.1% in these families). */
     public long parameters() {
-        long total = nonLayerParameters();
-        for (int i = 0; i < layers; i++) {
-            total = Math.addExact(total, layerParameters(i));
+        int moeLayers = moe == null ? 0 : Math.max(0, layers - moe.firstDenseLayers());
+        int denseLayers = layers - moeLayers;
+        long perLayer = Math.addExact(2 * hiddenSize, attentionParameters());
+        long total = Math.addExact(nonLayerParameters(), Math.multiplyExact(perLayer, layers));
+        if (denseLayers > 0) {
+            total = Math.addExact(total, Math.multiplyExact((long) mlp.matrices() * hiddenSize * intermediateSize,
+                    denseLayers));
+        }
+        if (moeLayers > 0) {
+            total = Math.addExact(total, Math.multiplyExact(mlpParameters(layers - 1), moeLayers));
         }
         return total;
     }
@@ -147,13 +154,7 @@ public record ModelSpec(
             return parameters();
         }
         long idle = (long) (moe.experts() - moe.expertsPerToken()) * routedExpertParameters();
-        long active = parameters();
-        for (int i = 0; i < layers; i++) {
-            if (isMoeLayer(i)) {
-                active -= idle;
-            }
-        }
-        return active;
+        return parameters() - idle * Math.max(0, layers - moe.firstDenseLayers());
     }
 
     /**
@@ -180,12 +181,12 @@ public record ModelSpec(
     /** KV cache elements for one sequence of {@code tokens}, local layers capped at the window. */
     public long kvCacheElements(long tokens) {
         long perLayer = kvElementsPerTokenPerLayer();
-        long total = 0;
-        for (int i = 0; i < layers; i++) {
-            long t = slidingWindow != null && slidingWindow.isLocal(i) ? Math.min(tokens, slidingWindow.windowTokens())
-                    : tokens;
-            total = Math.addExact(total, Math.multiplyExact(perLayer, t));
+        if (slidingWindow == null) {
+            return Math.multiplyExact(Math.multiplyExact(perLayer, tokens), layers);
         }
-        return total;
+        int local = slidingWindow.localLayers(layers);
+        long localTokens = Math.min(tokens, slidingWindow.windowTokens());
+        return Math.addExact(Math.multiplyExact(Math.multiplyExact(perLayer, localTokens), local),
+                Math.multiplyExact(Math.multiplyExact(perLayer, tokens), layers - local));
     }
 }

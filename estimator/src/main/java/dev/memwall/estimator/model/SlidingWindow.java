@@ -24,12 +24,6 @@ public record SlidingWindow(long windowTokens, int globalEvery) {
 
     /** How many of {@code layers} layers are local. */
     public int localLayers(int layers) {
-        int n = 0;
-        for (int i = 0; i < layers; i++) {
-            if (isLocal(i)) {
-                n++;
-            }
-        }
-        return n;
+        return globalEvery == 0 ? layers : layers - layers / globalEvery;
     }
 }
