@@ -1,5 +1,6 @@
 package dev.memwall.agent.cli;
 
+import dev.memwall.agent.fit.PopularFits;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeRunner;
 import dev.memwall.agent.render.Json;
@@ -46,10 +47,11 @@ final class ProbeCommand implements Callable<Integer> {
         BenchmarkSettings settings = noBench ? null : BenchmarkSettings.defaults();
         ProbeReport report = new ProbeRunner().run(backends, settings,
                 json ? ProbeRunner.Progress.NONE : TerminalProgress.forStderr(spec.commandLine().getErr()));
+        var fits = PopularFits.of(report.devices());
         if (json) {
-            spec.commandLine().getOut().println(Json.write(ProbeJson.document(report, Version.get())));
+            spec.commandLine().getOut().println(Json.write(ProbeJson.document(report, Version.get(), fits)));
         } else {
-            spec.commandLine().getOut().print(ProbeTable.render(report));
+            spec.commandLine().getOut().print(ProbeTable.render(report, fits));
         }
         spec.commandLine().getOut().flush();
         return report.hasErrors() ? Main.RUNTIME_FAILURE : Main.OK;

@@ -1,5 +1,6 @@
 package dev.memwall.agent.render;
 
+import dev.memwall.agent.fit.PopularFits;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
@@ -23,6 +24,11 @@ public final class ProbeJson {
 
     /** The document as ordered maps and lists, ready for {@link Json#write}. */
     public static Map<String, Object> document(ProbeReport report, String version) {
+        return document(report, version, List.of());
+    }
+
+    /** The document with the catalog's popular models at their best precision on each device ({@code fits[]}). */
+    public static Map<String, Object> document(ProbeReport report, String version, List<PopularFits.PopularFit> fits) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("schema", SCHEMA);
         doc.put("memwall_version", version);
@@ -53,6 +59,20 @@ public final class ProbeJson {
             devices.add(failed(f));
         }
         doc.put("devices", devices);
+        List<Object> fitList = new ArrayList<>();
+        for (PopularFits.PopularFit f : fits) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("device", f.device());
+            m.put("model", f.model());
+            m.put("fits_now", f.fitsNow());
+            m.put("best_precision", f.precision());
+            m.put("context_tokens", PopularFits.CONTEXT);
+            m.put("required_bytes", f.requiredBytes());
+            m.put("max_context_tokens", f.maxContext());
+            m.put("decode_tokens_per_second_bound", f.decodeBound());
+            fitList.add(m);
+        }
+        doc.put("fits", fitList);
         return doc;
     }
 

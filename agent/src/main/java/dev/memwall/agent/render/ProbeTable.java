@@ -1,5 +1,6 @@
 package dev.memwall.agent.render;
 
+import dev.memwall.agent.fit.PopularFits;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
@@ -10,7 +11,9 @@ import dev.memwall.device.MemoryReading;
 import dev.memwall.estimator.units.Quantities;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 
@@ -23,6 +26,11 @@ public final class ProbeTable {
     }
 
     public static String render(ProbeReport report) {
+        return render(report, List.of());
+    }
+
+    /** The table, then one line per device naming the popular models that fit now. */
+    public static String render(ProbeReport report, List<PopularFits.PopularFit> fits) {
         StringBuilder out = new StringBuilder();
         List<String> notes = new ArrayList<>();
         if (report.devices().isEmpty() && report.failedDevices().isEmpty()) {
@@ -52,6 +60,21 @@ public final class ProbeTable {
                 notes.add(f.id() + ": " + f.error());
             }
             out.append(table.render());
+        }
+        if (!fits.isEmpty()) {
+            out.append("\nFits now (context ").append(PopularFits.CONTEXT).append(", batch 1; `memwall fit MODEL` for "
+                    + "more):\n");
+            Map<String, List<String>> byDevice = new LinkedHashMap<>();
+            for (PopularFits.PopularFit f : fits) {
+                List<String> list = byDevice.computeIfAbsent(f.device(), k -> new ArrayList<>());
+                if (f.fitsNow()) {
+                    list.add(f.model() + " " + f.precision() + (f.decodeBound() == null ? ""
+                            : String.format(Locale.ROOT, " %.0f tok/s", f.decodeBound())));
+                }
+            }
+            byDevice.forEach((device, models) -> out.append("  ").append(device).append(": ")
+                    .append(models.isEmpty() ? "none of the catalog's popular models" : String.join(", ", models))
+                    .append('\n'));
         }
         out.append('\n');
         if (report.host() != null) {

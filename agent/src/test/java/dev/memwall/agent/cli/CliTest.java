@@ -53,6 +53,15 @@ class CliTest {
         assertThat(rtx.get("id").asText()).isEqualTo("sim:1");
         assertThat(rtx.get("memory").get("total_bytes").asLong()).isEqualTo(25_386_352_640L);
         assertThat(rtx.get("bandwidth").get("read_bytes_per_second").asLong()).isEqualTo(1_008_000_000_000L);
+        // fits[]: the catalog's popular models at their best precision on each device.
+        JsonNode fits = doc.get("fits");
+        assertThat(fits.size()).isEqualTo(2 * 10);
+        JsonNode first = fits.get(0);
+        assertThat(first.get("device").asText()).isEqualTo("sim:0");
+        assertThat(first.get("model").asText()).isEqualTo("llama-3.2-3b");
+        assertThat(first.get("fits_now").asBoolean()).isTrue();
+        assertThat(first.get("best_precision").asText()).isEqualTo("bf16");
+        assertThat(first.get("decode_tokens_per_second_bound").asDouble()).isPositive();
     }
 
     @Test
