@@ -168,7 +168,8 @@ final class FitCommand implements Callable<Integer> {
             }
             Workload workload = new Workload(p, kv, context != null ? context
                     : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank);
-            List<FitRow> rows = rows(model, workload, capacities);
+            List<FitRow> rows = rows(model, workload, capacities,
+                    report.host() == null ? null : report.host().availableBytes());
             if (devices.simulatesAll()) {
                 rows = ranked(rows, workload);
             }
@@ -230,16 +231,16 @@ final class FitCommand implements Callable<Integer> {
     }
 
     /** One row per device, plus one per group of identical devices with tensor parallel. */
-    private static List<FitRow> rows(LoadedModel model, Workload workload, List<Capacity> capacities) {
+    private static List<FitRow> rows(LoadedModel model, Workload workload, List<Capacity> capacities, Long host) {
         FitPlanner planner = new FitPlanner(model.spec(), model.weights());
         List<FitRow> rows = new ArrayList<>();
         for (Capacity c : capacities) {
-            rows.add(row(planner, model, workload, c, 1, c.id()));
+            rows.add(row(planner, model, workload, c, 1, c.id(), host));
         }
         for (List<Capacity> group : DeviceCapacities.identicalGroups(capacities)) {
             if (group.size() > 1) {
                 String label = group.stream().map(Capacity::id).collect(Collectors.joining("+"));
-                rows.add(row(planner, model, workload, group.get(0), group.size(), label));
+                rows.add(row(planner, model, workload, group.get(0), group.size(), label, host));
             }
         }
         return rows;
@@ -247,16 +248,16 @@ final class FitCommand implements Callable<Integer> {
 
     /** With --precision auto and no weight file: the best precision that fits, else the model's own dtype. */
     private static FitRow row(FitPlanner planner, LoadedModel model, Workload workload, Capacity device, int n,
-            String label) {
+            String label, Long host) {
         if (workload.precision() != null || model.weights() != null) {
-            return new FitRow(label, planner.evaluate(workload, device, n), workload.precision());
+            return new FitRow(label, planner.evaluate(workload, device, n, host), workload.precision());
         }
         Precision published = model.spec().weightDtype() == null ? null
                 : Precisions.weight(model.spec().weightDtype()).orElse(null);
         Precision start = published != null ? published : Precisions.weight("bf16").orElseThrow();
-        FitResult first = planner.evaluate(workload.withPrecision(start), device, n);
+        FitResult first = planner.evaluate(workload.withPrecision(start), device, n, host);
         Precision chosen = first.bestPrecision() != null ? first.bestPrecision() : start;
-        return new FitRow(label, chosen == start ? first : planner.evaluate(workload.withPrecision(chosen), device, n),
-                chosen);
+        return new FitRow(label, chosen == start ? first
+                : planner.evaluate(workload.withPrecision(chosen), device, n, host), chosen);
     }
 }

@@ -60,6 +60,16 @@ public final class FitView {
                             : r.roofline().bandwidthBound(workload.batch()) ? "yes" : "no");
         }
         out.append(t.render());
+        for (FitRow row : rows) {
+            var o = row.result().offload();
+            if (o != null) {
+                out.append(String.format(Locale.ROOT, "%s: partial offload would keep %d of %d layers on the device and "
+                        + "%d in host memory (%s%s)%n", row.label(), o.deviceLayers(), o.deviceLayers() + o.hostLayers(),
+                        o.hostLayers(), Quantities.gib(o.hostBytes()), o.hostAvailableBytes() == null ? ""
+                                : " of " + Quantities.gib(o.hostAvailableBytes()) + " available"
+                                        + (o.hostFits() ? "" : ": too little")));
+            }
+        }
         out.append("REQUIRED is per device. DECODE BOUND is an upper bound per sequence from ");
         out.append("the measured read bandwidth (theoretical where none was measured); no runtime decodes faster.\n");
         if (!rows.isEmpty()) {
@@ -149,6 +159,17 @@ public final class FitView {
             d.put("critical_batch", f.criticalBatch());
             d.put("prefill_seconds_bound", f.prefillSeconds(workload.contextTokens()));
             d.put("memory", memory(r));
+            if (r.offload() != null) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("device_layers", r.offload().deviceLayers());
+                o.put("host_layers", r.offload().hostLayers());
+                o.put("host_bytes", r.offload().hostBytes());
+                o.put("host_available_bytes", r.offload().hostAvailableBytes());
+                o.put("host_fits", r.offload().hostFits());
+                d.put("offload", o);
+            } else {
+                d.put("offload", null);
+            }
             devices.add(d);
         }
         doc.put("devices", devices);

@@ -22,6 +22,9 @@ class FitCommandTest {
         CliTest.Result r = CliTest.run("fit", "llama-3.1-70b", "--simulate", "h100-sxm", "--precision", "bf16");
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.out()).containsPattern("sim:0 +NVIDIA H100 SXM5 80GB +bf16 +does not fit +134.75 GiB +79.20 GiB +fp8 +- ");
+        // Offload: about 45 of 80 bf16 layers (1.7 GiB each with their KV cache) fit beside the fixed parts.
+        assertThat(r.out()).containsPattern("sim:0: partial offload would keep 4[0-9] of 80 layers on the device and "
+                + "3[0-9] in host memory \\(");
         CliTest.Result auto = CliTest.run("fit", "llama-3.1-70b", "--simulate", "h100-sxm");
         assertThat(auto.code()).isZero();
         assertThat(auto.out()).containsPattern("sim:0 +NVIDIA H100 SXM5 80GB +fp8 +fits now +69.04 GiB +79.20 GiB +fp8 +41,503 ");

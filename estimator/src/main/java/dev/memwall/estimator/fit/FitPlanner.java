@@ -22,6 +22,14 @@ public final class FitPlanner {
 
     /** The model on {@code devices} devices like {@code device} (tensor parallel when more than one). */
     public FitResult evaluate(Workload workload, Capacity device, int devices) {
+        return evaluate(workload, device, devices, null);
+    }
+
+    /**
+     * As {@link #evaluate(Workload, Capacity, int)}, with the host's available memory for the partial-offload
+     * split (null when unknown).
+     */
+    public FitResult evaluate(Workload workload, Capacity device, int devices, Long hostAvailableBytes) {
         MemoryEstimate estimate = estimate(workload, device, devices);
         long need = estimate.totalBytes();
         long now = device.availableNowBytes();
@@ -42,8 +50,27 @@ public final class FitPlanner {
         double bytesPerParameter = workload.precision() != null ? workload.precision().bitsPerWeight() / 8
                 : weights.totalBytes() / (double) spec.parameters();
         Roofline roofline = Roofline.of(spec, bytesPerParameter / devices, workload, device);
+        Offload offload = need > now && devices == 1 && workload.mode() == Mode.INFERENCE
+                ? offload(workload, estimate, now, bytesPerParameter, hostAvailableBytes) : null;
         return new FitResult(device, devices, estimate, need <= now, need <= device.idleBytes(), now - need, best,
-                maxContext(workload, device, devices), maxBatch(workload, device, devices), roofline);
+                maxContext(workload, device, devices), maxBatch(workload, device, devices), roofline, offload);
+    }
+
+    /**
+     * Whole layers on the device, the rest in host memory: the device keeps the non-layer weights, the workspace
+     * and the context; each layer costs its weights and its share of the KV cache wherever it lives.
+     */
+    private Offload offload(Workload workload, MemoryEstimate estimate, long now, double bytesPerParameter,
+            Long hostAvailable) {
+        long kvPerLayer = (long) Math.ceil(estimate.bytes("kv_cache") / (double) spec.layers());
+        long layerWeights = (long) Math.ceil((spec.parameters() - spec.nonLayerParameters()) * bytesPerParameter
+                / spec.layers());
+        long perLayer = layerWeights + kvPerLayer;
+        long fixed = (long) Math.ceil(spec.nonLayerParameters() * bytesPerParameter) + estimate.bytes("workspace")
+                + estimate.bytes("cuda_context");
+        int onDevice = (int) Math.max(0, Math.min(spec.layers(), (now - fixed) / Math.max(1, perLayer)));
+        int onHost = spec.layers() - onDevice;
+        return new Offload(onDevice, onHost, onHost * perLayer, hostAvailable);
     }
 
     /**

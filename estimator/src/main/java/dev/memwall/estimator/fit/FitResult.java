@@ -15,7 +15,9 @@ import dev.memwall.estimator.precision.Precision;
  * @param maxContext     the largest context that fits now at the workload's precision and batch, 0 when none
  * @param maxBatch       the largest batch that fits now at the workload's context, 0 when none
  * @param roofline       decode bounds
+ * @param offload        the layer split with host memory when inference on one device does not fit now, or null
  */
 public record FitResult(Capacity device, int devices, MemoryEstimate estimate, boolean fitsNow, boolean fitsIdle,
-        long headroomBytes, Precision bestPrecision, long maxContext, int maxBatch, Roofline roofline) {
+        long headroomBytes, Precision bestPrecision, long maxContext, int maxBatch, Roofline roofline,
+        Offload offload) {
 }
