@@ -82,6 +82,11 @@ final class FitCommand implements Callable<Integer> {
             description = "Activation recomputation when training: none, selective or full. Default: ${DEFAULT-VALUE}.")
     String recompute;
 
+    @Option(names = "--zero", paramLabel = "STAGE", defaultValue = "0",
+            description = "ZeRO stage (0-3) for --mode training over identical devices (data parallel). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int zero;
+
     @Option(names = "--lora-rank", paramLabel = "R", defaultValue = "16",
             description = "Adapter rank for lora and qlora. Default: ${DEFAULT-VALUE}.")
     int loraRank;
@@ -116,6 +121,9 @@ final class FitCommand implements Callable<Integer> {
             default -> throw new BadInputException("unknown recomputation '" + recompute + "' for --recompute; choose "
                     + "none, selective or full");
         };
+        if (zero < 0 || zero > 3) {
+            throw new BadInputException("--zero must be 0, 1, 2 or 3, was " + zero);
+        }
         if (loraRank < 1 || loraRank > 65_536) {
             throw new BadInputException("--lora-rank must be between 1 and 65536, was " + loraRank);
         }
@@ -167,7 +175,7 @@ final class FitCommand implements Callable<Integer> {
                 p = Precisions.weight(m == Mode.TRAINING ? "bf16" : "nf4_dq").orElseThrow();
             }
             Workload workload = new Workload(p, kv, context != null ? context
-                    : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank);
+                    : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank, zero);
             List<FitRow> rows = rows(model, workload, capacities,
                     report.host() == null ? null : report.host().availableBytes());
             if (devices.simulatesAll()) {
@@ -239,7 +247,8 @@ final class FitCommand implements Callable<Integer> {
         }
         for (List<Capacity> group : DeviceCapacities.identicalGroups(capacities)) {
             if (group.size() > 1) {
-                String label = group.stream().map(Capacity::id).collect(Collectors.joining("+"));
+                String label = group.size() == 2 ? group.get(0).id() + "+" + group.get(1).id()
+                        : group.get(0).id() + ".." + group.get(group.size() - 1).id();
                 rows.add(row(planner, model, workload, group.get(0), group.size(), label, host));
             }
         }

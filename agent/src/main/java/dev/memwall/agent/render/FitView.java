@@ -49,7 +49,9 @@ public final class FitView {
             FitResult r = row.result();
             boolean decode = !workload.mode().trains();
             Double tps = decode ? r.roofline().tokensPerSecondPerSequence(workload.batch()) : null;
-            t.row(row.label() + (r.devices() > 1 ? " (tensor parallel x" + r.devices() + ")" : ""), r.device().name(),
+            t.row(row.label() + (r.devices() <= 1 ? "" : workload.mode().trains()
+                    ? " (data parallel x" + r.devices() + ", ZeRO-" + workload.zeroStage() + ")"
+                    : " (tensor parallel x" + r.devices() + ")"), r.device().name(),
                     precisionName(row),
                     verdict(r), Quantities.gib(r.estimate().totalBytes()),
                     Quantities.gib(r.device().availableNowBytes()),

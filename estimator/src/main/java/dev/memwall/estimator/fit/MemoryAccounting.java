@@ -44,12 +44,22 @@ public final class MemoryAccounting {
 
         if (workload.mode().trains()) {
             if (workload.mode() == Mode.TRAINING) {
-                items.set(0, new MemoryItem("weights", params * 2, String.format(Locale.ROOT,
-                        "%,d parameters x 2 bytes (fp16 copy used in the forward and backward passes)", params)));
-                items.add(new MemoryItem("gradients_and_optimizer",
-                        Math.multiplyExact(params, GenericProfile.ADAM_BYTES_PER_PARAMETER - 2), String.format(
-                                Locale.ROOT, "%,d parameters x (16 - 2) bytes: fp16 gradients (2), fp32 master weights "
-                                        + "(4), Adam moments (8)", params)));
+                // ZeRO (Rajbhandari et al. 2020) shards, over N data-parallel devices: stage 1 the optimizer
+                // states (12 bytes per parameter), stage 2 also the gradients (2), stage 3 also the weights (2).
+                int z = devices > 1 ? workload.zeroStage() : 0;
+                long shardedWeights = z >= 3 ? ceilDiv(params * 2, devices) : params * 2;
+                long gradients = z >= 2 ? ceilDiv(params * 2, devices) : params * 2;
+                long optimizer = z >= 1 ? ceilDiv(params * 12, devices) : params * 12;
+                String over = z > 0 ? String.format(Locale.ROOT, ", ZeRO stage %d over %d devices", z, devices)
+                        : devices > 1 ? ", replicated on each of " + devices + " devices (ZeRO stage 0)" : "";
+                items.set(0, new MemoryItem("weights", shardedWeights, String.format(Locale.ROOT,
+                        "%,d parameters x 2 bytes (fp16 copy for the forward and backward passes)%s%s", params,
+                        z >= 3 ? " / " + devices : "", over)));
+                items.add(new MemoryItem("gradients", gradients, String.format(Locale.ROOT,
+                        "%,d parameters x 2 bytes (fp16)%s", params, z >= 2 ? " / " + devices : "")));
+                items.add(new MemoryItem("optimizer", optimizer, String.format(Locale.ROOT,
+                        "%,d parameters x 12 bytes: fp32 master weights (4) and Adam's two moments (8)%s", params,
+                        z >= 1 ? " / " + devices : "")));
             } else {
                 if (workload.mode() == Mode.QLORA) {
                     Precision nf4 = Precisions.weight("nf4_dq").orElseThrow();

@@ -13,9 +13,10 @@ import java.util.Objects;
  * @param mode          inference, training, lora or qlora
  * @param recompute     activation recomputation when training
  * @param loraRank      adapter rank for lora and qlora
+ * @param zeroStage     ZeRO stage (0-3) when full training is spread over several devices
  */
 public record Workload(Precision precision, Precision kvPrecision, long contextTokens, int batch, Mode mode,
-        Recompute recompute, int loraRank) {
+        Recompute recompute, int loraRank, int zeroStage) {
 
     /** Longer contexts are refused as input errors: no model is built for them. */
     public static final long MAX_CONTEXT_TOKENS = 10_000_000L;
@@ -29,6 +30,9 @@ public record Workload(Precision precision, Precision kvPrecision, long contextT
                     + contextTokens);
         }
         Objects.requireNonNull(recompute, "recompute");
+        if (zeroStage < 0 || zeroStage > 3) {
+            throw new IllegalArgumentException("ZeRO stage must be 0, 1, 2 or 3, was " + zeroStage);
+        }
         if (loraRank < 1 || loraRank > 65_536) {
             throw new IllegalArgumentException("LoRA rank must be between 1 and 65536, was " + loraRank);
         }
@@ -39,18 +43,24 @@ public record Workload(Precision precision, Precision kvPrecision, long contextT
 
     /** An inference workload. */
     public Workload(Precision precision, Precision kvPrecision, long contextTokens, int batch, Mode mode) {
-        this(precision, kvPrecision, contextTokens, batch, mode, Recompute.NONE, 16);
+        this(precision, kvPrecision, contextTokens, batch, mode, Recompute.NONE, 16, 0);
     }
 
     public Workload withPrecision(Precision p) {
-        return new Workload(p, kvPrecision, contextTokens, batch, mode, recompute, loraRank);
+        return new Workload(p, kvPrecision, contextTokens, batch, mode, recompute, loraRank, zeroStage);
     }
 
     public Workload withContext(long tokens) {
-        return new Workload(precision, kvPrecision, tokens, batch, mode, recompute, loraRank);
+        return new Workload(precision, kvPrecision, tokens, batch, mode, recompute, loraRank, zeroStage);
+    }
+
+    /** Training with recomputation, LoRA rank and ZeRO stage. */
+    public Workload(Precision precision, Precision kvPrecision, long contextTokens, int batch, Mode mode,
+            Recompute recompute, int loraRank) {
+        this(precision, kvPrecision, contextTokens, batch, mode, recompute, loraRank, 0);
     }
 
     public Workload withBatch(int n) {
-        return new Workload(precision, kvPrecision, contextTokens, n, mode, recompute, loraRank);
+        return new Workload(precision, kvPrecision, contextTokens, n, mode, recompute, loraRank, zeroStage);
     }
 }

@@ -43,8 +43,31 @@ class FitFactsTest {
         // parameters, momentum and variance (4 + 4 + 4) = 16 bytes per parameter.
         ModelSpec s = model("llama-3.1-8b");
         MemoryEstimate e = MemoryAccounting.estimate(s, null, new Workload(FP16, KV16, 1, 1, Mode.TRAINING), 1, null);
-        assertThat(e.bytes("weights") + e.bytes("gradients_and_optimizer")).isEqualTo(16 * s.parameters());
+        assertThat(e.bytes("weights") + e.bytes("gradients") + e.bytes("optimizer")).isEqualTo(16 * s.parameters());
         assertThat(GenericProfile.ADAM_BYTES_PER_PARAMETER).isEqualTo(16);
+    }
+
+    @Test
+    void zeroReproducesItsPapersFigureOne() {
+        // ZeRO (Rajbhandari et al. 2020), Figure 1: a 7.5B-parameter model on 64 GPUs with mixed-precision Adam
+        // needs 120 GB per GPU without ZeRO, 31.4 GB with optimizer sharding, 16.6 GB adding gradients, 1.9 GB
+        // adding parameters. A model of exactly 7.5B parameters: 30 layers of 4096 wide MHA, 11008 gated MLP.
+        ModelSpec s = new ModelSpec("z", "z", "llama", 30, 4096, 11008, dev.memwall.estimator.model.MlpKind.GATED, 32,
+                32, 128, 32000, false, 0, 2048, null, null, null, null);
+        long params = s.parameters();
+        double[] expected = {16.0, 4 + 12.0 / 64, 2 + 14.0 / 64, 16.0 / 64};
+        for (int stage = 0; stage <= 3; stage++) {
+            MemoryEstimate e = MemoryAccounting.estimate(s, null, new Workload(FP16, KV16, 1, 1, Mode.TRAINING,
+                    Recompute.FULL, 16, stage), 64, null);
+            long states = e.bytes("weights") + e.bytes("gradients") + e.bytes("optimizer");
+            assertThat(states / (double) params).as("stage %d", stage)
+                    .isCloseTo(expected[stage], org.assertj.core.api.Assertions.within(0.001));
+        }
+        // Scaled to the paper's 7.5B: 120, 31.4, 16.6 and 1.9 GB.
+        assertThat(7.5 * expected[0]).isEqualTo(120.0);
+        assertThat(7.5 * expected[1]).isCloseTo(31.4, org.assertj.core.api.Assertions.within(0.05));
+        assertThat(7.5 * expected[2]).isCloseTo(16.6, org.assertj.core.api.Assertions.within(0.05));
+        assertThat(7.5 * expected[3]).isCloseTo(1.9, org.assertj.core.api.Assertions.within(0.05));
     }
 
     @Test
