@@ -7,10 +7,15 @@ import dev.memwall.agent.probe.ProbeRunner;
 import dev.memwall.agent.render.FitView;
 import dev.memwall.agent.render.Json;
 import dev.memwall.device.BenchmarkSettings;
+import dev.memwall.device.DeviceType;
 import dev.memwall.estimator.catalog.ModelCatalog;
 import dev.memwall.estimator.fit.Capacity;
 import dev.memwall.estimator.fit.FitPlanner;
 import dev.memwall.estimator.fit.FitResult;
+import dev.memwall.estimator.fit.HostCapacity;
+import dev.memwall.estimator.fit.LlamaCppProfile;
+import dev.memwall.estimator.fit.RuntimeProfile;
+import dev.memwall.estimator.fit.VllmProfile;
 import dev.memwall.estimator.fit.Mode;
 import dev.memwall.estimator.fit.Recompute;
 import dev.memwall.estimator.fit.Workload;
@@ -21,6 +26,7 @@ import dev.memwall.estimator.precision.Precisions;
 import dev.memwall.estimator.source.LoadedModel;
 import dev.memwall.estimator.source.ModelSources;
 import dev.memwall.estimator.source.UnknownModelException;
+import dev.memwall.estimator.units.Quantities;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -92,8 +98,23 @@ final class FitCommand implements Callable<Integer> {
     int loraRank;
 
     @Option(names = "--runtime", paramLabel = "RUNTIME", defaultValue = "generic",
-            description = "Memory profile. Only generic (weights + KV cache + workspace + CUDA context) so far.")
+            description = "Memory profile: generic (weights + KV cache + workspace + CUDA context), vllm "
+                    + "(gpu_memory_utilization x total; the rest after weights and activations is KV cache) or "
+                    + "llama.cpp (compute buffer by micro-batch, input embedding in host memory, 1 GiB --fit margin). "
+                    + "Default: ${DEFAULT-VALUE}.")
     String runtime;
+
+    @Option(names = "--gpu-memory-utilization", paramLabel = "U",
+            description = "vllm: the fraction of total memory the instance takes, in (0, 1]. Default: 0.9.")
+    Double gpuMemoryUtilization;
+
+    @Option(names = "--no-flash-attn", description = "llama.cpp: flash attention off (-fa off); attention scores "
+            + "then sit in the compute buffer, and a quantized V cache is refused.")
+    boolean noFlashAttention;
+
+    @Option(names = "--host-bandwidth", paramLabel = "RATE", description = "Host memory read bandwidth (e.g. 80GB/s) "
+            + "for the decode bound of partial offload. Default: a CPU OpenCL device's measured read, else unknown.")
+    String hostBandwidth;
 
     @Option(names = "--no-bench", description = "Skip the bandwidth benchmark; decode bounds use theoretical bandwidth.")
     boolean noBench;
@@ -127,8 +148,35 @@ final class FitCommand implements Callable<Integer> {
         if (loraRank < 1 || loraRank > 65_536) {
             throw new BadInputException("--lora-rank must be between 1 and 65536, was " + loraRank);
         }
-        if (!runtime.equalsIgnoreCase("generic")) {
-            throw new BadInputException("runtime '" + runtime + "' for --runtime is not modelled yet; use generic");
+        if (gpuMemoryUtilization != null && !(gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1)) {
+            throw new BadInputException("--gpu-memory-utilization must be in (0, 1], was " + gpuMemoryUtilization);
+        }
+        RuntimeProfile profile = switch (runtime.toLowerCase(Locale.ROOT)) {
+            case "generic" -> new RuntimeProfile.Generic();
+            case "vllm" -> RuntimeProfile.Vllm.defaults(gpuMemoryUtilization == null ? VllmProfile.GPU_MEMORY_UTILIZATION
+                    : gpuMemoryUtilization, 0, "");
+            case "llama.cpp", "llamacpp", "llama-cpp" -> new RuntimeProfile.LlamaCpp(LlamaCppProfile.UBATCH_TOKENS,
+                    LlamaCppProfile.FIT_MARGIN_BYTES, !noFlashAttention);
+            default -> throw new BadInputException("unknown runtime '" + runtime + "' for --runtime; choose generic, "
+                    + "vllm or llama.cpp");
+        };
+        if (gpuMemoryUtilization != null && !(profile instanceof RuntimeProfile.Vllm)) {
+            throw new BadInputException("--gpu-memory-utilization applies to --runtime vllm only");
+        }
+        if (noFlashAttention && !(profile instanceof RuntimeProfile.LlamaCpp)) {
+            throw new BadInputException("--no-flash-attn applies to --runtime llama.cpp only");
+        }
+        if (m.trains() && !(profile instanceof RuntimeProfile.Generic)) {
+            throw new BadInputException("--runtime " + profile.word() + " is an inference engine; --mode " + m.word()
+                    + " needs --runtime generic");
+        }
+        Double hostRead = null;
+        if (hostBandwidth != null) {
+            try {
+                hostRead = (double) Quantities.parseBytesPerSecond(hostBandwidth);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--host-bandwidth: " + e.getMessage());
+            }
         }
         Precision weights = precision.equalsIgnoreCase("auto") ? null : Precisions.weight(precision).orElseThrow(
                 () -> new BadInputException("unknown precision '" + precision + "' for --precision; known: auto, "
@@ -142,6 +190,15 @@ final class FitCommand implements Callable<Integer> {
         }
         if (batch < 1 || batch > Workload.MAX_BATCH) {
             throw new BadInputException("--batch must be between 1 and " + Workload.MAX_BATCH + ", was " + batch);
+        }
+        if (!profile.offersKv(kv)) {
+            throw new BadInputException("--runtime " + profile.word() + " offers no " + kv.name() + " KV cache "
+                    + "(--kv-precision); it offers " + String.join(", ", profile.kvPrecisions()));
+        }
+        if (profile instanceof RuntimeProfile.LlamaCpp l && !l.flashAttention() && !kv.name().startsWith("fp")
+                && !kv.name().equals("bf16")) {
+            throw new BadInputException("llama.cpp needs flash attention for a quantized V cache; --kv-precision "
+                    + kv.name() + " cannot go with --no-flash-attn");
         }
         if (m == Mode.QLORA && weights != null) {
             throw new BadInputException("--mode qlora keeps the base in 4-bit NF4; --precision " + weights.name()
@@ -166,6 +223,12 @@ final class FitCommand implements Callable<Integer> {
             throw new RuntimeFailureException("no device to fit on: the probe found none (try --simulate SPEC, e.g. "
                     + "--simulate h100-sxm)");
         }
+        if (hostRead == null) {
+            hostRead = report.devices().stream().filter(d -> d.identity().type() == DeviceType.CPU)
+                    .map(d -> DeviceCapacities.of(d).readBytesPerSecond()).filter(java.util.Objects::nonNull)
+                    .findFirst().orElse(null);
+        }
+        HostCapacity host = new HostCapacity(report.host() == null ? null : report.host().availableBytes(), hostRead);
         boolean allFit = true;
         for (LoadedModel model : loaded) {
             ModelSpec s = model.spec();
@@ -175,9 +238,8 @@ final class FitCommand implements Callable<Integer> {
                 p = Precisions.weight(m == Mode.TRAINING ? "bf16" : "nf4_dq").orElseThrow();
             }
             Workload workload = new Workload(p, kv, context != null ? context
-                    : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank, zero);
-            List<FitRow> rows = rows(model, workload, capacities,
-                    report.host() == null ? null : report.host().availableBytes());
+                    : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank, zero, profile);
+            List<FitRow> rows = rows(model, workload, capacities, host);
             if (devices.simulatesAll()) {
                 rows = ranked(rows, workload);
             }
@@ -239,7 +301,8 @@ final class FitCommand implements Callable<Integer> {
     }
 
     /** One row per device, plus one per group of identical devices with tensor parallel. */
-    private static List<FitRow> rows(LoadedModel model, Workload workload, List<Capacity> capacities, Long host) {
+    private static List<FitRow> rows(LoadedModel model, Workload workload, List<Capacity> capacities,
+            HostCapacity host) {
         FitPlanner planner = new FitPlanner(model.spec(), model.weights());
         List<FitRow> rows = new ArrayList<>();
         for (Capacity c : capacities) {
@@ -256,8 +319,11 @@ final class FitCommand implements Callable<Integer> {
     }
 
     /** With --precision auto and no weight file: the best precision that fits, else the model's own dtype. */
-    private static FitRow row(FitPlanner planner, LoadedModel model, Workload workload, Capacity device, int n,
-            String label, Long host) {
+    private static FitRow row(FitPlanner planner, LoadedModel model, Workload given, Capacity device, int n,
+            String label, HostCapacity host) {
+        // vLLM's scheduler defaults, and so its profiling run, depend on the device.
+        Workload workload = given.runtime() instanceof RuntimeProfile.Vllm v ? given.withRuntime(
+                RuntimeProfile.Vllm.defaults(v.gpuMemoryUtilization(), device.totalBytes(), device.name())) : given;
         if (workload.precision() != null || model.weights() != null) {
             return new FitRow(label, planner.evaluate(workload, device, n, host), workload.precision());
         }

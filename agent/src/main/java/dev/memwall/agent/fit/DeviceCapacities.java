@@ -22,7 +22,8 @@ public final class DeviceCapacities {
         return new Capacity(d.identity().id(), d.identity().name(), m == null ? d.identity().totalBytes()
                 : m.totalBytes(), m == null ? null : m.freeBytes(), m == null ? null : m.reservedBytes(), read,
                 b == null ? null : b.theoreticalBytesPerSecond(), d.peakFp16Flops(),
-                m == null ? null : m.queryContextBytes());
+                m == null ? null : m.queryContextBytes(), b != null && b.hostToDevice() != null
+                        && b.hostToDevice().measured() ? b.hostToDevice().bytesPerSecond() : null);
     }
 
     /** Devices with the same name and total memory, in probe order: candidates for tensor parallel. */

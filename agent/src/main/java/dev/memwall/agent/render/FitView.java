@@ -4,6 +4,7 @@ import dev.memwall.agent.fit.FitRow;
 import dev.memwall.estimator.fit.FitResult;
 import dev.memwall.estimator.fit.MemoryItem;
 import dev.memwall.estimator.fit.Roofline;
+import dev.memwall.estimator.fit.RuntimeProfile;
 import dev.memwall.estimator.fit.Workload;
 import dev.memwall.estimator.model.ModelSpec;
 import dev.memwall.estimator.source.LoadedModel;
@@ -30,6 +31,19 @@ public final class FitView {
         return r.fitsNow() ? "fits now" : r.fitsIdle() ? "fits when idle" : "does not fit";
     }
 
+    static String runtimeWords(Workload workload) {
+        return switch (workload.runtime().word()) {
+            case "vllm" -> String.format(Locale.ROOT, "vLLM at gpu_memory_utilization %.2f",
+                    ((RuntimeProfile.Vllm) workload.runtime()).gpuMemoryUtilization());
+            case "llama.cpp" -> {
+                RuntimeProfile.LlamaCpp l = (RuntimeProfile.LlamaCpp) workload.runtime();
+                yield String.format(Locale.ROOT, "llama.cpp (micro-batch %d, flash attention %s, %s kept free)",
+                        l.ubatchTokens(), l.flashAttention() ? "on" : "off", Quantities.gib(l.marginBytes()));
+            }
+            default -> "generic runtime";
+        };
+    }
+
     public static String table(LoadedModel model, Workload workload, List<FitRow> rows, boolean explain) {
         ModelSpec s = model.spec();
         StringBuilder out = new StringBuilder();
@@ -37,12 +51,12 @@ public final class FitView {
         if (s.moe() != null) {
             out.append(" (").append(ModelCatalogView.count(s.activeParameters())).append(" active)");
         }
-        out.append(String.format(Locale.ROOT, ", context %,d tokens, batch %d, %s, %s, generic runtime%n",
+        out.append(String.format(Locale.ROOT, ", context %,d tokens, batch %d, %s, %s, %s%n",
                 workload.contextTokens(), workload.batch(), workload.mode().trains()
                         ? "recomputation " + workload.recompute().word() + (workload.mode() == dev.memwall.estimator.fit
                                 .Mode.LORA || workload.mode() == dev.memwall.estimator.fit.Mode.QLORA
                                         ? ", adapter rank " + workload.loraRank() : "")
-                        : "KV cache " + workload.kvPrecision().name(), workload.mode().word()));
+                        : "KV cache " + workload.kvPrecision().name(), workload.mode().word(), runtimeWords(workload)));
         TextTable t = new TextTable("DEVICE", "NAME", "PRECISION", "VERDICT", "REQUIRED", "AVAILABLE", "BEST NOW", "MAX CONTEXT",
                 "DECODE BOUND", "BANDWIDTH-BOUND");
         for (FitRow row : rows) {
@@ -54,7 +68,7 @@ public final class FitView {
                     : " (tensor parallel x" + r.devices() + ")"), r.device().name(),
                     precisionName(row),
                     verdict(r), Quantities.gib(r.estimate().totalBytes()),
-                    Quantities.gib(r.device().availableNowBytes()),
+                    Quantities.gib(r.usableNowBytes()),
                     r.bestPrecision() == null ? ProbeTable.UNKNOWN : r.bestPrecision().name(),
                     r.maxContext() == 0 ? ProbeTable.UNKNOWN : String.format(Locale.ROOT, "%,d", r.maxContext()),
                     tps == null ? ProbeTable.UNKNOWN : String.format(Locale.ROOT, "%.0f tok/s", tps),
@@ -63,16 +77,41 @@ public final class FitView {
         }
         out.append(t.render());
         for (FitRow row : rows) {
-            var o = row.result().offload();
+            FitResult r = row.result();
+            var o = r.offload();
             if (o != null) {
                 out.append(String.format(Locale.ROOT, "%s: partial offload would keep %d of %d layers on the device and "
-                        + "%d in host memory (%s%s)%n", row.label(), o.deviceLayers(), o.deviceLayers() + o.hostLayers(),
-                        o.hostLayers(), Quantities.gib(o.hostBytes()), o.hostAvailableBytes() == null ? ""
-                                : " of " + Quantities.gib(o.hostAvailableBytes()) + " available"
-                                        + (o.hostFits() ? "" : ": too little")));
+                        + "%d in host memory (%s%s); decode bound %s%n", row.label(), o.deviceLayers(),
+                        o.deviceLayers() + o.hostLayers(), o.hostLayers(), Quantities.gib(o.hostBytes()),
+                        o.hostAvailableBytes() == null ? "" : " of " + Quantities.gib(o.hostAvailableBytes())
+                                + " available" + (o.hostFits() ? "" : ": too little"),
+                        o.decodeTokensPerSecondBound() == null
+                                ? "unknown (no host memory bandwidth: give --host-bandwidth)"
+                                : String.format(Locale.ROOT, "%.1f tok/s with the host layers at %s (%s)",
+                                        o.decodeTokensPerSecondBound(), Quantities.gbPerSecond(o.hostBandwidth()),
+                                        o.hostPath().equals("host_read") ? "host memory read"
+                                                : "measured host-to-device copy")));
+            }
+            if (r.kvPool() != null && (r.fitsNow() || r.fitsIdle())) {
+                out.append(String.format(Locale.ROOT, "%s: vLLM's KV cache pool %s holds %,d tokens: maximum "
+                        + "concurrency %.2fx at %,d tokens per request%n", row.label(), Quantities.gib(r.kvPool().bytes()),
+                        r.kvPool().tokens(), r.kvPool().maxConcurrency(), workload.contextTokens()));
+            }
+            for (String note : r.notes()) {
+                out.append(row.label()).append(": ").append(note).append('\n');
+            }
+            Double expected = workload.mode().trains() ? null
+                    : r.roofline().expectedTokensPerSecondPerSequence(workload.batch());
+            Double bound = workload.mode().trains() ? null : r.roofline().tokensPerSecondPerSequence(workload.batch());
+            if (expected != null && bound != null && expected < bound * 0.999) {
+                out.append(String.format(Locale.ROOT, "%s: at batch %d uniform routing reaches %.1f of %d experts per "
+                        + "layer: %.0f tok/s per sequence expected, against the %.0f tok/s bound (k experts)%n",
+                        row.label(), workload.batch(), dev.memwall.estimator.model.Moe.expectedExpertsTouched(
+                                r.roofline().experts(), r.roofline().expertsPerToken(), workload.batch()),
+                        r.roofline().experts(), expected, bound));
             }
         }
-        out.append("REQUIRED is per device. DECODE BOUND is an upper bound per sequence from ");
+        out.append("REQUIRED is per device; AVAILABLE is what the runtime may use now. DECODE BOUND is an upper bound per sequence from ");
         out.append("the measured read bandwidth (theoretical where none was measured); no runtime decodes faster.\n");
         if (!rows.isEmpty()) {
             out.append(String.format(Locale.ROOT, "Rule of thumb (parameters x bytes x %s): %s, memwall's estimate %s%n",
@@ -85,7 +124,7 @@ public final class FitView {
                 FitResult r = row.result();
                 out.append('\n').append(row.label()).append(" (").append(precisionName(row)).append("):\n");
                 for (MemoryItem i : r.estimate().items()) {
-                    out.append(String.format(Locale.ROOT, "  %-24s %12s  %s%n", i.name(), Quantities.gib(i.bytes()),
+                    out.append(String.format(Locale.ROOT, "  %-24s %12s  %s%n", i.name() + (i.host() ? " (host)" : ""), Quantities.gib(i.bytes()),
                             i.formula()));
                 }
                 out.append(String.format(Locale.ROOT, "  %-24s %12s  headroom %s%n", "total",
@@ -129,7 +168,7 @@ public final class FitView {
         w.put("recompute", workload.mode().trains() ? workload.recompute().word() : null);
         w.put("lora_rank", workload.mode() == dev.memwall.estimator.fit.Mode.LORA
                 || workload.mode() == dev.memwall.estimator.fit.Mode.QLORA ? workload.loraRank() : null);
-        w.put("runtime", "generic");
+        w.put("runtime", workload.runtime().word());
         doc.put("workload", w);
         FitRow first = rows.isEmpty() ? null : rows.get(0);
         doc.put("memory", first == null ? null : memory(first.result()));
@@ -144,7 +183,7 @@ public final class FitView {
             d.put("fits_now", r.fitsNow());
             d.put("fits_when_idle", r.fitsIdle());
             d.put("required_bytes", r.estimate().totalBytes());
-            d.put("available_bytes", r.device().availableNowBytes());
+            d.put("available_bytes", r.usableNowBytes());
             d.put("headroom_bytes", r.headroomBytes());
             d.put("best_precision", r.bestPrecision() == null ? null : r.bestPrecision().name());
             d.put("max_context_tokens", r.maxContext());
@@ -152,6 +191,8 @@ public final class FitView {
             Roofline f = r.roofline();
             boolean decode = !workload.mode().trains();
             d.put("decode_tokens_per_second_bound", decode ? f.tokensPerSecondPerSequence(workload.batch()) : null);
+            d.put("decode_tokens_per_second_expected", decode
+                    ? f.expectedTokensPerSecondPerSequence(workload.batch()) : null);
             d.put("decode_tokens_per_second_ceiling", decode ? f.ceilingTokensPerSecondPerSequence(workload.batch())
                     : null);
             d.put("bandwidth_bound", !decode || f.ridge() == null ? null : f.bandwidthBound(workload.batch()));
@@ -168,10 +209,23 @@ public final class FitView {
                 o.put("host_bytes", r.offload().hostBytes());
                 o.put("host_available_bytes", r.offload().hostAvailableBytes());
                 o.put("host_fits", r.offload().hostFits());
+                o.put("host_bandwidth_bytes_per_second", r.offload().hostBandwidth());
+                o.put("host_path", r.offload().hostPath());
+                o.put("decode_tokens_per_second_bound", r.offload().decodeTokensPerSecondBound());
                 d.put("offload", o);
             } else {
                 d.put("offload", null);
             }
+            if (r.kvPool() != null) {
+                Map<String, Object> k = new LinkedHashMap<>();
+                k.put("bytes", r.kvPool().bytes());
+                k.put("tokens", r.kvPool().tokens());
+                k.put("max_concurrency", r.kvPool().maxConcurrency());
+                d.put("kv_pool", k);
+            } else {
+                d.put("kv_pool", null);
+            }
+            d.put("notes", r.notes());
             devices.add(d);
         }
         doc.put("devices", devices);
@@ -184,6 +238,7 @@ public final class FitView {
         m.put("weights_bytes", r.estimate().bytes("weights"));
         m.put("kv_cache_bytes", r.estimate().bytes("kv_cache"));
         m.put("total_bytes", r.estimate().totalBytes());
+        m.put("host_bytes", r.estimate().hostBytes());
         m.put("rule_of_thumb_bytes", r.estimate().ruleOfThumb());
         List<Object> items = new ArrayList<>();
         for (MemoryItem i : r.estimate().items()) {
@@ -191,6 +246,7 @@ public final class FitView {
             e.put("name", i.name());
             e.put("bytes", i.bytes());
             e.put("formula", i.formula());
+            e.put("where", i.host() ? "host" : "device");
             items.add(e);
         }
         m.put("items", items);

@@ -89,13 +89,22 @@ class FitCommandTest {
         "--context -5 | memwall: --context must be between 1 and 10000000 tokens, was -5",
         "--context 20000000 | memwall: --context must be between 1 and 10000000 tokens, was 20000000",
         "--batch 0 | memwall: --batch must be between 1 and 100000, was 0",
-        "--kv-precision q2_k | memwall: unknown KV cache precision 'q2_k' for --kv-precision; known: fp32, fp16, bf16, fp8, q8_0, q4_0",
+        "--kv-precision q2_k | memwall: unknown KV cache precision 'q2_k' for --kv-precision; known: fp32, fp16, bf16, fp8, fp8_e5m2, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl",
         "--mode sft | memwall: unknown mode 'sft' for --mode; choose inference, training, lora or qlora",
         "--mode qlora --precision int8 | memwall: --mode qlora keeps the base in 4-bit NF4; --precision int8 does not apply (leave it at auto, or use --mode lora)",
         "--mode training --precision int4 | memwall: --mode training trains in mixed precision (fp16/bf16 weights, fp32 master copy); --precision int4 is for inference or a lora base",
         "--recompute some | memwall: unknown recomputation 'some' for --recompute; choose none, selective or full",
         "--lora-rank 0 | memwall: --lora-rank must be between 1 and 65536, was 0",
-        "--runtime vllm | memwall: runtime 'vllm' for --runtime is not modelled yet; use generic"})
+        "--runtime sglang | memwall: unknown runtime 'sglang' for --runtime; choose generic, vllm or llama.cpp",
+        "--runtime vllm --kv-precision q4_0 | memwall: --runtime vllm offers no q4_0 KV cache (--kv-precision); it offers fp16, bf16, fp8, fp8_e5m2",
+        "--runtime llama.cpp --kv-precision fp8 | memwall: --runtime llama.cpp offers no fp8 KV cache (--kv-precision); it offers fp32, fp16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1",
+        "--runtime llama.cpp --no-flash-attn --kv-precision q8_0 | memwall: llama.cpp needs flash attention for a quantized V cache; --kv-precision q8_0 cannot go with --no-flash-attn",
+        "--runtime vllm --mode training | memwall: --runtime vllm is an inference engine; --mode training needs --runtime generic",
+        "--runtime vllm --gpu-memory-utilization 1.5 | memwall: --gpu-memory-utilization must be in (0, 1], was 1.5",
+        "--runtime vllm --gpu-memory-utilization 0 | memwall: --gpu-memory-utilization must be in (0, 1], was 0.0",
+        "--gpu-memory-utilization 0.8 | memwall: --gpu-memory-utilization applies to --runtime vllm only",
+        "--no-flash-attn | memwall: --no-flash-attn applies to --runtime llama.cpp only",
+        "--host-bandwidth fast | memwall: --host-bandwidth: 'fast' is not a bandwidth; give a number with a unit (B/s, KB/s, MB/s, GB/s, TB/s, or the KiB/s family)"})
     void badWorkloadsAreOneLineAndExitTwo(String args, String message) {
         String[] extra = args.split(" ");
         String[] all = new String[4 + extra.length];

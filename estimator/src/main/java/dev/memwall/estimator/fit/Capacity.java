@@ -15,9 +15,18 @@ import java.util.Objects;
  * @param theoreticalBytesPerSecond the memory's peak, or null
  * @param peakFlops            dense FP16/BF16 peak in FLOP/s, or null
  * @param contextBytes         what a CUDA context was measured to take on this device, or null
+ * @param hostToDeviceBytesPerSecond measured pinned host-to-device copy rate, or null
  */
 public record Capacity(String id, String name, long totalBytes, Long freeBytes, Long reservedBytes,
-        Double readBytesPerSecond, Long theoreticalBytesPerSecond, Long peakFlops, Long contextBytes) {
+        Double readBytesPerSecond, Long theoreticalBytesPerSecond, Long peakFlops, Long contextBytes,
+        Double hostToDeviceBytesPerSecond) {
+
+    /** A device whose host-to-device rate is unknown. */
+    public Capacity(String id, String name, long totalBytes, Long freeBytes, Long reservedBytes,
+            Double readBytesPerSecond, Long theoreticalBytesPerSecond, Long peakFlops, Long contextBytes) {
+        this(id, name, totalBytes, freeBytes, reservedBytes, readBytesPerSecond, theoreticalBytesPerSecond, peakFlops,
+                contextBytes, null);
+    }
 
     public Capacity {
         Objects.requireNonNull(id, "id");

@@ -41,6 +41,23 @@ public final class MemoryAccounting {
                     bits(p.bitsPerWeight()), p.name(), split(devices));
         }
         items.add(new MemoryItem("weights", weightBytes, weightFormula));
+        if (workload.runtime() instanceof RuntimeProfile.LlamaCpp && !workload.mode().trains()) {
+            // llama.cpp keeps the input layer in host memory ("there is very little benefit to offloading the
+            // input layer, so always keep it on the CPU", src/llama-model.cpp); a tied table is duplicated for
+            // the output layer on the device.
+            double bytesPerParameter = workload.precision() != null ? workload.precision().bitsPerWeight() / 8
+                    : weights.totalBytes() / (double) Math.max(1, params);
+            long embedding = (long) Math.ceil(spec.vocabSize() * spec.hiddenSize() * bytesPerParameter);
+            if (!spec.tiedEmbeddings()) {
+                items.set(0, new MemoryItem("weights", ceilDiv(Math.max(0, weightBytes * devices - embedding), devices),
+                        weightFormula + String.format(Locale.ROOT, ", less the input embedding (%,d bytes) that "
+                                + "llama.cpp keeps in host memory", embedding)));
+            }
+            items.add(new MemoryItem("input_embedding", embedding, String.format(Locale.ROOT,
+                    "vocabulary %d x hidden %d x %.4g bytes, in host memory%s", spec.vocabSize(), spec.hiddenSize(),
+                    bytesPerParameter, spec.tiedEmbeddings() ? " (tied: the device holds a copy as the output layer)"
+                            : ""), true));
+        }
 
         if (workload.mode().trains()) {
             if (workload.mode() == Mode.TRAINING) {
@@ -87,35 +104,116 @@ public final class MemoryAccounting {
                                 case FULL -> "s*b*h*2";
                             }, s, b, h, a, workload.recompute().word())));
         } else {
-            long perSequence = Math.multiplyExact(spec.kvCacheElements(workload.contextTokens()), 1L);
-            double kvBits = workload.kvPrecision().bitsPerWeight();
-            boolean splitKv = spec.mla() == null;
-            long kv = (long) Math.ceil(perSequence * (double) workload.batch() * kvBits / 8 / (splitKv ? devices : 1));
-            items.add(new MemoryItem("kv_cache", kv, String.format(Locale.ROOT,
-                    "%s per token per layer x %d layers%s x %,d tokens x batch %d x %s bits (%s) / 8%s",
-                    spec.mla() != null ? "(kv_lora_rank " + spec.mla().kvLoraRank() + " + rope "
-                            + spec.mla().qkRopeHeadDim() + ")" : "2 x " + spec.kvHeads() + " kv heads x "
-                            + spec.headDim(), spec.layers(), spec.slidingWindow() == null ? ""
-                            : " (" + spec.slidingWindow().localLayers(spec.layers()) + " local layers capped at "
-                                    + spec.slidingWindow().windowTokens() + " tokens)", workload.contextTokens(),
-                    workload.batch(), bits(kvBits), workload.kvPrecision().name(),
-                    splitKv ? split(devices) : devices > 1 ? ", the latent cache replicated on each device" : "")));
-            long tokens = Math.min(GenericProfile.UBATCH_TOKENS, workload.contextTokens() * workload.batch());
-            long ffn = spec.moe() == null ? spec.intermediateSize()
-                    : Math.max(spec.intermediateSize(), spec.moe().expertIntermediateSize());
-            long workspace = tokens * (spec.vocabSize() * 4 + (4 * spec.hiddenSize() + 2 * ffn) * 2);
-            items.add(new MemoryItem("workspace", workspace, String.format(Locale.ROOT,
-                    "%d tokens per step x (vocabulary %d x 4 bytes of fp32 logits + (4 x hidden %d + 2 x ffn %d) x 2 "
-                            + "bytes of fp16 activations); steps of %d tokens as llama.cpp's default n_ubatch",
-                    tokens, spec.vocabSize(), spec.hiddenSize(), ffn, GenericProfile.UBATCH_TOKENS)));
+            inference(spec, workload, devices, items, contextBytes);
         }
-        long context = contextBytes != null ? contextBytes : GenericProfile.ASSUMED_CONTEXT_BYTES;
-        items.add(new MemoryItem("cuda_context", context, contextBytes != null
-                ? String.format(Locale.ROOT, "%,d bytes, measured on this device", contextBytes)
-                : "512 MiB assumed per device (measured where NVML and CUDA both answer)"));
+        items.add(contextItem(contextBytes, workload.runtime() instanceof RuntimeProfile.Vllm
+                ? "; created before vLLM measures free memory, so outside its gpu_memory_utilization budget" : ""));
         double bytesPerParam = workload.precision() != null ? workload.precision().bitsPerWeight() / 8
                 : weights.totalBytes() / (double) Math.max(1, params);
         return new MemoryEstimate(items, devices, ruleOfThumb(params, bytesPerParam, workload.mode()));
+    }
+
+    private static MemoryItem contextItem(Long contextBytes, String note) {
+        long context = contextBytes != null ? contextBytes : GenericProfile.ASSUMED_CONTEXT_BYTES;
+        return new MemoryItem("cuda_context", context, (contextBytes != null
+                ? String.format(Locale.ROOT, "%,d bytes, measured on this device", contextBytes)
+                : "512 MiB assumed per device (measured where NVML and CUDA both answer)") + note);
+    }
+
+    /** KV cache, workspace and runtime items for inference, by runtime profile. */
+    private static void inference(ModelSpec spec, Workload workload, int devices, List<MemoryItem> items,
+            Long contextBytes) {
+        RuntimeProfile runtime = workload.runtime();
+        long tokens = workload.contextTokens();
+        String rounding = "";
+        int round = runtime instanceof RuntimeProfile.Vllm ? VllmProfile.BLOCK_TOKENS
+                : runtime instanceof RuntimeProfile.LlamaCpp l ? (l.flashAttention() ? LlamaCppProfile.KV_PADDING_FLASH
+                        : LlamaCppProfile.KV_PADDING) : 1;
+        if (round > 1 && tokens % round != 0) {
+            tokens = ceilDiv(tokens, round) * round;
+            rounding = String.format(Locale.ROOT, " (%,d rounded up to a multiple of %d)", workload.contextTokens(),
+                    round);
+        }
+        double kvBits = workload.kvPrecision().bitsPerWeight();
+        boolean splitKv = spec.mla() == null;
+        long kv = (long) Math.ceil(spec.kvCacheElements(tokens) * (double) workload.batch() * kvBits / 8
+                / (splitKv ? devices : 1));
+        items.add(new MemoryItem("kv_cache", kv, String.format(Locale.ROOT,
+                "%s per token per layer x %d layers%s x %,d tokens%s x batch %d x %s bits (%s) / 8%s",
+                spec.mla() != null ? "(kv_lora_rank " + spec.mla().kvLoraRank() + " + rope "
+                        + spec.mla().qkRopeHeadDim() + ")" : "2 x " + spec.kvHeads() + " kv heads x "
+                        + spec.headDim(), spec.layers(), spec.slidingWindow() == null ? ""
+                        : " (" + spec.slidingWindow().localLayers(spec.layers()) + " local layers capped at "
+                                + spec.slidingWindow().windowTokens() + " tokens)", tokens, rounding,
+                workload.batch(), bits(kvBits), workload.kvPrecision().name(),
+                splitKv ? split(devices) : devices > 1 ? ", the latent cache replicated on each device" : "")));
+        long h = spec.hiddenSize();
+        long vocab = spec.vocabSize();
+        if (runtime instanceof RuntimeProfile.Generic) {
+                long step = Math.min(GenericProfile.UBATCH_TOKENS, workload.contextTokens() * workload.batch());
+                long ffn = spec.moe() == null ? spec.intermediateSize()
+                        : Math.max(spec.intermediateSize(), spec.moe().expertIntermediateSize());
+                long workspace = step * (vocab * 4 + (4 * h + 2 * ffn) * 2);
+                items.add(new MemoryItem("workspace", workspace, String.format(Locale.ROOT,
+                        "%d tokens per step x (vocabulary %d x 4 bytes of fp32 logits + (4 x hidden %d + 2 x ffn %d) "
+                                + "x 2 bytes of fp16 activations); steps of %d tokens as llama.cpp's default n_ubatch",
+                        step, vocab, h, ffn, GenericProfile.UBATCH_TOKENS)));
+        } else if (runtime instanceof RuntimeProfile.Vllm v) {
+                long t = v.maxNumBatchedTokens();
+                long seqs = Math.min(v.maxNumSeqs(), t);
+                long perToken = (3 * activeFfnWidth(spec) + qkvWidth(spec)) / devices * 2 + 2 * h * 2;
+                long forward = t * perToken;
+                long sampler = t * h * 2 + VllmProfile.SAMPLER_LOGIT_COPIES * seqs * vocab * 4;
+                items.add(new MemoryItem("activation_peak", Math.max(forward, sampler), String.format(Locale.ROOT,
+                        "the larger of the profiling run's forward pass, %,d tokens x ((3 x ffn %d + qkv %d)%s + "
+                                + "2 x hidden %d) x 2 bytes = %,d, and its sampler, %,d tokens x hidden x 2 bytes + "
+                                + "%d fp32 copies of %d sequences x vocabulary %d logits = %,d (max_num_batched_tokens "
+                                + "%d, max_num_seqs %d)", t, activeFfnWidth(spec), qkvWidth(spec),
+                        devices > 1 ? " / " + devices : "", h, forward, t, VllmProfile.SAMPLER_LOGIT_COPIES, seqs,
+                        vocab, sampler, v.maxNumBatchedTokens(), v.maxNumSeqs())));
+                items.add(new MemoryItem("non_torch", VllmProfile.NON_TORCH_BYTES,
+                        "0.16 GiB assumed: the median that vLLM's logs report growing outside PyTorch on one GPU"));
+                items.add(new MemoryItem("cuda_graphs", VllmProfile.CUDA_GRAPH_BYTES,
+                        "0.55 GiB assumed: the median of vLLM's \"Estimated CUDA graph memory\" in published logs "
+                                + "(0 with --enforce-eager)"));
+        } else if (runtime instanceof RuntimeProfile.LlamaCpp l) {
+                long nCtx = tokens * workload.batch();
+            long ub = Math.min(l.ubatchTokens(), nCtx);
+            long logits = (vocab + h) * ub * 4;
+            long ffnRows = (3 * activeFfnWidth(spec) + h) * ub * 4;
+            long attention = l.flashAttention() ? logits + nCtx * ub * LlamaCppProfile.FLASH_MASK_BYTES_PER_CELL
+                    : nCtx * ub * spec.attentionHeads() * 4 + LlamaCppProfile.ATTENTION_EXTRA_ROWS * h * ub * 4;
+            long compute = Math.max(logits, Math.max(ffnRows, attention));
+            items.add(new MemoryItem("compute_buffer", compute, String.format(Locale.ROOT,
+                    "largest of: fp32 logits and hidden rows of a %d-token micro-batch, (vocabulary %d + hidden %d)"
+                            + " x %d x 4 = %,d; feed-forward rows (3 x ffn %d + hidden) x %d x 4 = %,d; %s",
+                    ub, vocab, h, ub, logits, activeFfnWidth(spec), ub, ffnRows, l.flashAttention()
+                            ? String.format(Locale.ROOT, "with flash attention, the logits and the mask, n_ctx %,d x "
+                                    + "%d x %d bytes = %,d", nCtx, ub, LlamaCppProfile.FLASH_MASK_BYTES_PER_CELL,
+                                    attention)
+                            : String.format(Locale.ROOT, "without flash attention, the scores, n_ctx %,d x "
+                                    + "%d x %d heads x 4 + %d hidden rows = %,d", nCtx, ub, spec.attentionHeads(),
+                                    LlamaCppProfile.ATTENTION_EXTRA_ROWS, attention))));
+        }
+    }
+
+    /** Feed-forward width one token activates: dense, or k routed experts plus the shared ones. */
+    private static long activeFfnWidth(ModelSpec spec) {
+        if (spec.moe() == null) {
+            return spec.intermediateSize();
+        }
+        return spec.moe().expertsPerToken() * spec.moe().expertIntermediateSize()
+                + spec.moe().sharedExperts() * spec.moe().sharedExpertIntermediateSize();
+    }
+
+    /** Width of the query, key and value projections' output. */
+    private static long qkvWidth(ModelSpec spec) {
+        if (spec.mla() != null) {
+            var m = spec.mla();
+            return (long) spec.attentionHeads() * (m.qkNopeHeadDim() + m.qkRopeHeadDim()) + m.kvLoraRank()
+                    + m.qkRopeHeadDim();
+        }
+        return (long) (spec.attentionHeads() + 2 * spec.kvHeads()) * spec.headDim();
     }
 
     /**

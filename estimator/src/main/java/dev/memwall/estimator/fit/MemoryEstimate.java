@@ -18,11 +18,22 @@ public record MemoryEstimate(List<MemoryItem> items, int devices, long ruleOfThu
         }
     }
 
-    /** Bytes per device: the sum of the items. */
+    /** Bytes per device: the sum of the items on the device. */
     public long totalBytes() {
+        return sum(false);
+    }
+
+    /** Bytes the runtime keeps in host memory even when every layer is on the device. */
+    public long hostBytes() {
+        return sum(true);
+    }
+
+    private long sum(boolean host) {
         long total = 0;
         for (MemoryItem i : items) {
-            total = Math.addExact(total, i.bytes());
+            if (i.host() == host) {
+                total = Math.addExact(total, i.bytes());
+            }
         }
         return total;
     }

@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param recompute     activation recomputation when training
  * @param loraRank      adapter rank for lora and qlora
  * @param zeroStage     ZeRO stage (0-3) when full training is spread over several devices
+ * @param runtime       the engine's memory profile (generic, vllm, llama.cpp); inference only
  */
 public record Workload(Precision precision, Precision kvPrecision, long contextTokens, int batch, Mode mode,
-        Recompute recompute, int loraRank, int zeroStage) {
+        Recompute recompute, int loraRank, int zeroStage, RuntimeProfile runtime) {
 
     /** Longer contexts are refused as input errors: no model is built for them. */
     public static final long MAX_CONTEXT_TOKENS = 10_000_000L;
@@ -39,6 +40,22 @@ public record Workload(Precision precision, Precision kvPrecision, long contextT
         if (batch < 1 || batch > MAX_BATCH) {
             throw new IllegalArgumentException("batch must be between 1 and " + MAX_BATCH + ", was " + batch);
         }
+        Objects.requireNonNull(runtime, "runtime");
+        if (mode.trains() && !(runtime instanceof RuntimeProfile.Generic)) {
+            throw new IllegalArgumentException(runtime.word() + " is an inference engine; " + mode.word()
+                    + " needs the generic profile");
+        }
+        if (!runtime.offersKv(kvPrecision)) {
+            throw new IllegalArgumentException(runtime.word() + " offers no " + kvPrecision.name() + " KV cache; it "
+                    + "offers " + String.join(", ", runtime.kvPrecisions()));
+        }
+    }
+
+    /** A workload on the generic profile. */
+    public Workload(Precision precision, Precision kvPrecision, long contextTokens, int batch, Mode mode,
+            Recompute recompute, int loraRank, int zeroStage) {
+        this(precision, kvPrecision, contextTokens, batch, mode, recompute, loraRank, zeroStage,
+                new RuntimeProfile.Generic());
     }
 
     /** An inference workload. */
@@ -47,11 +64,11 @@ public record Workload(Precision precision, Precision kvPrecision, long contextT
     }
 
     public Workload withPrecision(Precision p) {
-        return new Workload(p, kvPrecision, contextTokens, batch, mode, recompute, loraRank, zeroStage);
+        return new Workload(p, kvPrecision, contextTokens, batch, mode, recompute, loraRank, zeroStage, runtime);
     }
 
     public Workload withContext(long tokens) {
-        return new Workload(precision, kvPrecision, tokens, batch, mode, recompute, loraRank, zeroStage);
+        return new Workload(precision, kvPrecision, tokens, batch, mode, recompute, loraRank, zeroStage, runtime);
     }
 
     /** Training with recomputation, LoRA rank and ZeRO stage. */
@@ -61,6 +78,10 @@ public record Workload(Precision precision, Precision kvPrecision, long contextT
     }
 
     public Workload withBatch(int n) {
-        return new Workload(precision, kvPrecision, contextTokens, n, mode, recompute, loraRank, zeroStage);
+        return new Workload(precision, kvPrecision, contextTokens, n, mode, recompute, loraRank, zeroStage, runtime);
+    }
+
+    public Workload withRuntime(RuntimeProfile r) {
+        return new Workload(precision, kvPrecision, contextTokens, batch, mode, recompute, loraRank, zeroStage, r);
     }
 }

@@ -108,6 +108,11 @@ public record ModelSpec(
         return h * attentionHeads * headDim * 2 + h * kvHeads * headDim * 2;
     }
 
+    /** Layers with routed experts (0 for dense models). */
+    public int moeLayers() {
+        return moe == null ? 0 : Math.max(0, layers - moe.firstDenseLayers());
+    }
+
     /** Whether layer {@code index} (0-based) has experts. */
     public boolean isMoeLayer(int index) {
         return moe != null && index >= moe.firstDenseLayers();

@@ -28,4 +28,22 @@ public record Moe(int experts, int expertsPerToken, int sharedExperts, long expe
             throw new IllegalArgumentException("expert intermediate sizes must be >= 1");
         }
     }
+
+    /**
+     * Distinct routed experts per MoE layer that {@code tokens} tokens are expected to be sent to when routing is
+     * uniform and independent: E x (1 - (1 - k/E)^n). One token reaches k; many tokens approach all E. Real
+     * routers are skewed, so a batch may touch fewer: this is an expectation, not a bound.
+     */
+    public double expectedExpertsTouched(long tokens) {
+        return expectedExpertsTouched(experts, expertsPerToken, tokens);
+    }
+
+    /** {@link #expectedExpertsTouched(long)} for E experts of which each token uses k. */
+    public static double expectedExpertsTouched(int experts, int expertsPerToken, long tokens) {
+        if (tokens < 1) {
+            throw new IllegalArgumentException("tokens must be >= 1, was " + tokens);
+        }
+        double missed = Math.pow(1 - expertsPerToken / (double) experts, tokens);
+        return Math.max(expertsPerToken, experts * (1 - missed));
+    }
 }

@@ -74,8 +74,13 @@ public final class Precisions {
         kv("fp16", 16, "float16 keys and values");
         kv("bf16", 16, "bfloat16 keys and values");
         kv("fp8", 8, "FP8 E4M3 keys and values (vLLM --kv-cache-dtype fp8)");
+        kv("fp8_e5m2", 8, "FP8 E5M2 keys and values (vLLM --kv-cache-dtype fp8_e5m2)");
         kv("q8_0", 34 * 8 / 32.0, "llama.cpp q8_0: 34 bytes per 32 values (an fp16 scale each)");
         kv("q4_0", 18 * 8 / 32.0, "llama.cpp q4_0: 18 bytes per 32 values (an fp16 scale each)");
+        kv("q4_1", 20 * 8 / 32.0, "llama.cpp q4_1: 20 bytes per 32 values (fp16 scale and minimum)");
+        kv("q5_0", 22 * 8 / 32.0, "llama.cpp q5_0: 22 bytes per 32 values (an fp16 scale, 4 bytes of high bits)");
+        kv("q5_1", 24 * 8 / 32.0, "llama.cpp q5_1: 24 bytes per 32 values (fp16 scale and minimum, high bits)");
+        kv("iq4_nl", 18 * 8 / 32.0, "llama.cpp iq4_nl: 18 bytes per 32 values (non-linear 4-bit, an fp16 scale)");
     }
 
     private Precisions() {
