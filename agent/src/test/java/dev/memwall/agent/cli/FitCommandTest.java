@@ -69,6 +69,61 @@ class FitCommandTest {
     }
 
     @Test
+    void vllmReportsItsKvPoolAndConcurrency() throws Exception {
+        CliTest.Result r = CliTest.run("fit", "llama-3.1-8b", "--simulate", "h100-sxm", "--runtime", "vllm", "--json");
+        assertThat(r.code()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        assertThat(doc.get("workload").get("runtime").asText()).isEqualTo("vllm");
+        JsonNode d = doc.get("devices").get(0);
+        long budget = (long) (85_045_477_376L * 0.9);
+        // The pool is the budget less weights, activations, non-torch and CUDA graph memory, in 16-token blocks.
+        long nonKv = 0;
+        for (JsonNode item : d.get("memory").get("items")) {
+            String name = item.get("name").asText();
+            if (!name.equals("kv_cache") && !name.equals("cuda_context")) {
+                nonKv += item.get("bytes").asLong();
+            }
+        }
+        assertThat(d.get("kv_pool").get("bytes").asLong()).isEqualTo(budget - nonKv);
+        long tokens = d.get("kv_pool").get("tokens").asLong();
+        assertThat(tokens % 16).isZero();
+        assertThat(d.get("kv_pool").get("max_concurrency").asDouble()).isCloseTo(tokens / 16 / 512.0,
+                org.assertj.core.api.Assertions.within(1e-4));
+        assertThat(d.get("available_bytes").asLong()).isEqualTo(budget + (512L << 20));
+    }
+
+    @Test
+    void vllmSaysWhenItWouldRefuseToStart() {
+        CliTest.Result r = CliTest.run("fit", "llama-3.1-8b", "--simulate", "h100-sxm:free=40GiB", "--runtime", "vllm");
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(r.out()).containsPattern("sim:0 +NVIDIA H100 SXM5 80GB +bf16 +fits when idle ")
+                .contains("sim:0: vLLM asks for gpu_memory_utilization 0.90 x total = 71.28 GiB at start and 39.50 GiB "
+                        + "is free beside the CUDA context: it refuses to start (--gpu-memory-utilization 0.49 would start)");
+        CliTest.Result lower = CliTest.run("fit", "llama-3.1-8b", "--simulate", "h100-sxm:free=40GiB", "--runtime",
+                "vllm", "--gpu-memory-utilization", "0.49");
+        assertThat(lower.code()).isZero();
+        assertThat(lower.out()).contains("vLLM at gpu_memory_utilization 0.49").contains("fits now");
+    }
+
+    @Test
+    void llamaCppOffloadGivesTheSplitAndItsDecodeBound() {
+        CliTest.Result r = CliTest.run("fit", "llama-3.1-70b", "--simulate", "rtx-4090", "--runtime", "llama.cpp",
+                "--precision", "q4_k_m", "--host-bandwidth", "60GB/s", "--explain");
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(r.out()).contains("llama.cpp (micro-batch 512, flash attention on, 1.00 GiB kept free)")
+                .containsPattern("sim:0: partial offload would keep [0-9]+ of 80 layers on the device and [0-9]+ in "
+                        + "host memory \\(.*\\); decode bound [0-9.]+ tok/s with the host layers at 60.0 GB/s \\(host "
+                        + "memory read\\)")
+                .contains("input_embedding (host)", "compute_buffer", "with flash attention, the logits and the mask");
+    }
+
+    @Test
+    void moeBatchesShowTheExpertsTheyReach() {
+        CliTest.Result r = CliTest.run("fit", "mixtral-8x7b", "--simulate", "h100-sxm", "--batch", "16");
+        assertThat(r.out()).contains("sim:0: at batch 16 uniform routing reaches 7.9 of 8 experts per layer");
+    }
+
+    @Test
     void severalModelsGiveOneDocumentPerLine() throws Exception {
         CliTest.Result r = CliTest.run("fit", "llama-3.1-8b", "qwen2.5-0.5b", "--simulate", "l4", "--json");
         String[] lines = r.out().strip().split("\n");
