@@ -23,9 +23,22 @@ class FitPropertiesTest {
         return models.get(r.nextInt(models.size())).spec();
     }
 
+    /** Inference on any of the three runtimes (with a KV precision it offers), or training on the generic one. */
     private Workload workload(SplittableRandom r) {
-        return new Workload(precisions.get(r.nextInt(precisions.size())), kv.get(r.nextInt(kv.size())),
-                1 + r.nextLong(200_000), 1 + r.nextInt(64), r.nextInt(4) == 0 ? Mode.TRAINING : Mode.INFERENCE);
+        Precision p = precisions.get(r.nextInt(precisions.size()));
+        long context = 1 + r.nextLong(200_000);
+        int batch = 1 + r.nextInt(64);
+        if (r.nextInt(4) == 0) {
+            return new Workload(p, kv.get(r.nextInt(kv.size())), context, batch, Mode.TRAINING);
+        }
+        RuntimeProfile runtime = switch (r.nextInt(3)) {
+            case 0 -> new RuntimeProfile.Generic();
+            case 1 -> new RuntimeProfile.Vllm(0.05 + 0.95 * r.nextDouble(), 1 + r.nextInt(16_384), 1 + r.nextInt(1024));
+            default -> new RuntimeProfile.LlamaCpp(1 + r.nextInt(4096), r.nextLong(2L << 30), r.nextBoolean());
+        };
+        List<Precision> offered = kv.stream().filter(runtime::offersKv).toList();
+        return new Workload(p, offered.get(r.nextInt(offered.size())), context, batch, Mode.INFERENCE,
+                Recompute.NONE, 16, 0, runtime);
     }
 
     private static long total(ModelSpec s, Workload w) {
@@ -81,6 +94,36 @@ class FitPropertiesTest {
             double bytesPerParameter = w.precision().bitsPerWeight() / 8;
             assertThat(Roofline.of(s, bytesPerParameter, w, slow).tokensPerSecondPerSequence(batch))
                     .isLessThanOrEqualTo(Roofline.of(s, bytesPerParameter, w, fast).tokensPerSecondPerSequence(batch));
+            assertThat(Roofline.of(s, bytesPerParameter, w, slow).expectedTokensPerSecondPerSequence(batch))
+                    .isLessThanOrEqualTo(Roofline.of(s, bytesPerParameter, w, fast)
+                            .expectedTokensPerSecondPerSequence(batch))
+                    .isLessThanOrEqualTo(Roofline.of(s, bytesPerParameter, w, fast).tokensPerSecondPerSequence(batch));
         }
+    }
+
+    @Test
+    void theOffloadBoundNeverRisesWhenHostBandwidthFalls() {
+        SplittableRandom r = new SplittableRandom(45);
+        int checked = 0;
+        for (int i = 0; i < CASES / 4; i++) {
+            ModelSpec s = model(r);
+            Workload w = workload(r);
+            if (w.mode().trains() || w.runtime() instanceof RuntimeProfile.Vllm) {
+                continue;
+            }
+            long total = (1L << 30) * (1 + r.nextInt(48));
+            Capacity gpu = new Capacity("d", "d", total, total, 0L, 1e11 + r.nextDouble() * 3e12, null, null, null);
+            double host = 1e10 + r.nextDouble() * 2e11;
+            FitPlanner planner = new FitPlanner(s, null);
+            Offload fast = planner.evaluate(w, gpu, 1, new HostCapacity(null, host)).offload();
+            Offload slow = planner.evaluate(w, gpu, 1, new HostCapacity(null, host * r.nextDouble())).offload();
+            if (fast == null) {
+                continue;
+            }
+            checked++;
+            assertThat(slow.decodeTokensPerSecondBound()).isLessThanOrEqualTo(fast.decodeTokensPerSecondBound());
+            assertThat(fast.deviceLayers() + fast.hostLayers()).isEqualTo(s.layers());
+        }
+        assertThat(checked).isGreaterThan(50);
     }
 }

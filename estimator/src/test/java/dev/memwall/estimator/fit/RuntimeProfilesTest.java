@@ -157,7 +157,7 @@ class RuntimeProfilesTest {
         assertThat(item("llama-3-8b", llamaCpp(q4, 8192, 512, false), "compute_buffer") / (double) MIB)
                 .isCloseTo(560, within(560 * 0.02));
         // open-llama 7B (Llama-2-7B shape, vocabulary 32000) in ggml's CI on a V100: 70.50 MiB at n_ctx 512 and
-        // 164.00 MiB at n_ctx 2048 (memwall 72 and 168).
+        // 164.00 MiB at n_ctx 2048 (memwall 72.5 and 168).
         assertThat(item("llama-2-7b", llamaCpp(q4, 512, 512, false), "compute_buffer") / (double) MIB)
                 .isCloseTo(70.5, within(70.5 * 0.03));
         assertThat(item("llama-2-7b", llamaCpp(q4, 2048, 512, false), "compute_buffer") / (double) MIB)
