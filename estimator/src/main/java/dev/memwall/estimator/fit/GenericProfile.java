@@ -6,11 +6,8 @@ package dev.memwall.estimator.fit;
  */
 public final class GenericProfile {
 
-    /**
-     * Tokens processed together in one prefill step: llama.cpp's default {@code n_ubatch} (512,
-     * common/common.h in github:ggml-org/llama.cpp), which sizes its compute buffer.
-     */
-    public static final int UBATCH_TOKENS = 512;
+    /** Tokens processed together in one prefill step: llama.cpp's default micro-batch, which sizes its compute buffer. */
+    public static final int UBATCH_TOKENS = LlamaCppProfile.UBATCH_TOKENS;
 
     /**
      * A CUDA context when the device did not measure one. An assumption, not a measurement: memwall states the
