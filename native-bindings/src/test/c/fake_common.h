@@ -92,6 +92,7 @@ struct fc_fault {
 
 struct fc_config {
     unsigned long long context_bytes;
+    int kernel_delay_ms;           /* each kernel launch sleeps this long: a slow benchmark for shutdown tests */
     int driver_version;
     char nvml_driver_version[80];
     int ndev;
@@ -523,6 +524,9 @@ static int fc_parse(const char *text, const char *own_lib, struct fc_config *cfg
             if (strcmp(key, "context_bytes") == 0) {
                 if (fc_parse_u64(val, &u) != 0) snprintf(msg, sizeof msg, "bad context_bytes '%s'", val);
                 else cfg->context_bytes = u;
+            } else if (strcmp(key, "kernel_delay_ms") == 0) {
+                if (fc_parse_int(val, &cfg->kernel_delay_ms, 0, 60000) != 0)
+                    snprintf(msg, sizeof msg, "bad kernel_delay_ms '%s' (0 to 60000)", val);
             } else if (strcmp(key, "driver_version") == 0) {
                 if (fc_parse_int(val, &cfg->driver_version, 1000, 999999) != 0)
                     snprintf(msg, sizeof msg, "bad driver_version '%s' (want 12060)", val);

@@ -987,6 +987,10 @@ FC_EXPORT CUresult cuLaunchKernel(void *f, unsigned int gridDimX, unsigned int g
     memcpy(&out, kernelParams[1], sizeof out);
     memcpy(&n, kernelParams[2], sizeof n);
     r = run_read_stream(in, out, n, (unsigned long long) gridDimX * blockDimX);
+    if (st.cfg.kernel_delay_ms > 0) {
+        struct timespec ts = {st.cfg.kernel_delay_ms / 1000, (long) (st.cfg.kernel_delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     END
 }
 

@@ -12,6 +12,15 @@ public interface Device extends AutoCloseable {
     /** Total and, where the driver tells, free memory now. */
     MemoryReading readMemory() throws DeviceException;
 
+    /**
+     * A reading that creates no device context, for sampling every few seconds on a host whose GPUs run other
+     * work: the same as {@link #readMemory()} where that needs none (NVML, OpenCL queries, simulated devices);
+     * the total alone where free memory would need a context (CUDA without NVML).
+     */
+    default MemoryReading readMemoryWithoutContext() throws DeviceException {
+        return readMemory();
+    }
+
     /** Runs the read and copy microbenchmarks. */
     BandwidthResult measureBandwidth(BenchmarkSettings settings) throws DeviceException;
 

@@ -117,6 +117,14 @@ public final class DeviceMerge {
             return nvml;
         }
 
+        /** NVML's reading where NVML sees the GPU, else the primary backend's context-free reading. */
+        @Override
+        public MemoryReading readMemoryWithoutContext() throws DeviceException {
+            Device contextFree = all.stream().filter(d -> CONTEXT_FREE_BACKEND.equals(d.identity().backend()))
+                    .findFirst().orElse(null);
+            return contextFree != null ? contextFree.readMemory() : primary.readMemoryWithoutContext();
+        }
+
         @Override
         public BandwidthResult measureBandwidth(BenchmarkSettings settings) throws DeviceException {
             return primary.measureBandwidth(settings);

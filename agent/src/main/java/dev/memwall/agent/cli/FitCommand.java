@@ -2,6 +2,7 @@ package dev.memwall.agent.cli;
 
 import dev.memwall.agent.fit.DeviceCapacities;
 import dev.memwall.agent.fit.FitRow;
+import dev.memwall.agent.fit.FitRows;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeRunner;
 import dev.memwall.agent.render.FitView;
@@ -10,14 +11,12 @@ import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.device.DeviceType;
 import dev.memwall.estimator.catalog.ModelCatalog;
 import dev.memwall.estimator.fit.Capacity;
-import dev.memwall.estimator.fit.FitPlanner;
-import dev.memwall.estimator.fit.FitResult;
 import dev.memwall.estimator.fit.HostCapacity;
 import dev.memwall.estimator.fit.LlamaCppProfile;
-import dev.memwall.estimator.fit.RuntimeProfile;
-import dev.memwall.estimator.fit.VllmProfile;
 import dev.memwall.estimator.fit.Mode;
 import dev.memwall.estimator.fit.Recompute;
+import dev.memwall.estimator.fit.RuntimeProfile;
+import dev.memwall.estimator.fit.VllmProfile;
 import dev.memwall.estimator.fit.Workload;
 import dev.memwall.estimator.io.ModelFormatException;
 import dev.memwall.estimator.model.ModelSpec;
@@ -239,7 +238,7 @@ final class FitCommand implements Callable<Integer> {
             }
             Workload workload = new Workload(p, kv, context != null ? context
                     : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank, zero, profile);
-            List<FitRow> rows = rows(model, workload, capacities, host);
+            List<FitRow> rows = FitRows.of(model, workload, capacities, host);
             if (devices.simulatesAll()) {
                 rows = ranked(rows, workload);
             }
@@ -298,41 +297,5 @@ final class FitCommand implements Callable<Integer> {
                     return tps == null ? 0 : -tps;
                 }));
         return sorted;
-    }
-
-    /** One row per device, plus one per group of identical devices with tensor parallel. */
-    private static List<FitRow> rows(LoadedModel model, Workload workload, List<Capacity> capacities,
-            HostCapacity host) {
-        FitPlanner planner = new FitPlanner(model.spec(), model.weights());
-        List<FitRow> rows = new ArrayList<>();
-        for (Capacity c : capacities) {
-            rows.add(row(planner, model, workload, c, 1, c.id(), host));
-        }
-        for (List<Capacity> group : DeviceCapacities.identicalGroups(capacities)) {
-            if (group.size() > 1) {
-                String label = group.size() == 2 ? group.get(0).id() + "+" + group.get(1).id()
-                        : group.get(0).id() + ".." + group.get(group.size() - 1).id();
-                rows.add(row(planner, model, workload, group.get(0), group.size(), label, host));
-            }
-        }
-        return rows;
-    }
-
-    /** With --precision auto and no weight file: the best precision that fits, else the model's own dtype. */
-    private static FitRow row(FitPlanner planner, LoadedModel model, Workload given, Capacity device, int n,
-            String label, HostCapacity host) {
-        // vLLM's scheduler defaults, and so its profiling run, depend on the device.
-        Workload workload = given.runtime() instanceof RuntimeProfile.Vllm v ? given.withRuntime(
-                RuntimeProfile.Vllm.defaults(v.gpuMemoryUtilization(), device.totalBytes(), device.name())) : given;
-        if (workload.precision() != null || model.weights() != null) {
-            return new FitRow(label, planner.evaluate(workload, device, n, host), workload.precision());
-        }
-        Precision published = model.spec().weightDtype() == null ? null
-                : Precisions.weight(model.spec().weightDtype()).orElse(null);
-        Precision start = published != null ? published : Precisions.weight("bf16").orElseThrow();
-        FitResult first = planner.evaluate(workload.withPrecision(start), device, n, host);
-        Precision chosen = first.bestPrecision() != null ? first.bestPrecision() : start;
-        return new FitRow(label, chosen == start ? first
-                : planner.evaluate(workload.withPrecision(chosen), device, n, host), chosen);
     }
 }

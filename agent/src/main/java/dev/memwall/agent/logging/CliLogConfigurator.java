@@ -33,8 +33,45 @@ public final class CliLogConfigurator extends ContextAwareBase implements Config
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
+    /**
+     * The daemon's logging: memwall's own loggers at info (debug when verbose) with a timestamp, or one JSON
+     * object per line through logback's JSON encoder.
+     */
+    public static void forDaemon(boolean json) {
+        if (!(org.slf4j.LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return;
+        }
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+        appender.setContext(context);
+        appender.setName("stderr");
+        appender.setTarget("System.err");
+        if (json) {
+            ch.qos.logback.classic.encoder.JsonEncoder encoder = new ch.qos.logback.classic.encoder.JsonEncoder();
+            encoder.setContext(context);
+            encoder.setWithMDC(false);
+            encoder.setWithArguments(false);
+            encoder.setWithContext(false);
+            encoder.start();
+            appender.setEncoder(encoder);
+        } else {
+            PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+            encoder.setContext(context);
+            encoder.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX,UTC} memwall %level %logger{0}: %msg%n");
+            encoder.start();
+            appender.setEncoder(encoder);
+        }
+        appender.start();
+        root.detachAndStopAllAppenders();
+        root.addAppender(appender);
+        context.getLogger("dev.memwall").setLevel(verbose ? Level.DEBUG : Level.INFO);
+    }
+
+    private static volatile boolean verbose;
+
     /** Debug output for memwall's own loggers (and warnings from libraries) when true. */
     public static void setVerbose(boolean verbose) {
+        CliLogConfigurator.verbose = verbose;
         if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
             context.getLogger("dev.memwall").setLevel(verbose ? Level.DEBUG : null);
         }

@@ -70,26 +70,13 @@ public final class ProbeRunner {
      */
     public ProbeReport run(List<DeviceBackend> backends, BenchmarkSettings settings, Progress progress) {
         Instant started = clock.instant();
-        // Host memory is read beside the devices (OSHI's first use costs tens of milliseconds), and each backend
-        // loads its driver on a thread of its own: the drivers do not depend on each other.
+        // Host memory is read beside the devices (OSHI's first use costs tens of milliseconds).
         CompletableFuture<HostMemory> hostReading = CompletableFuture.supplyAsync(hostReader,
                 daemon("memwall-host-memory"));
-        List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
-        for (DeviceBackend backend : backends) {
-            outcomes.add(CompletableFuture.supplyAsync(() -> discover(backend), daemon("memwall-" + backend.id())));
-        }
-        List<BackendReport> backendReports = new ArrayList<>();
-        List<Device> found = new ArrayList<>();
-        List<DeviceFailure> failures = new ArrayList<>();
-        for (CompletableFuture<Outcome> f : outcomes) {
-            Outcome o = f.join();
-            backendReports.add(o.report());
-            found.addAll(o.devices());
-            failures.addAll(o.failures());
-        }
-
-        // The same GPU seen through NVML, CUDA and OpenCL is reported once.
-        List<Device> devices = DeviceMerge.merge(found);
+        Discovered discovered = discover(backends);
+        List<BackendReport> backendReports = discovered.backends();
+        List<Device> devices = discovered.devices();
+        List<DeviceFailure> failures = discovered.failures();
         List<DeviceReport> reports = new ArrayList<>();
         try {
             for (int i = 0; i < devices.size(); i++) {
@@ -110,6 +97,32 @@ public final class ProbeRunner {
             hostError = message(e.getCause());
         }
         return new ProbeReport(started, host, hostError, backendReports, reports, failures, settings != null);
+    }
+
+    /**
+     * What discovery found: a line per backend, the devices (the same GPU seen by several backends merged into
+     * one), open until the caller closes them, and the devices that could not be opened.
+     */
+    public record Discovered(List<BackendReport> backends, List<Device> devices, List<DeviceFailure> failures) {
+    }
+
+    /** Asks every backend for its devices, each backend on a thread of its own (drivers load independently). */
+    public Discovered discover(List<DeviceBackend> backends) {
+        List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
+        for (DeviceBackend backend : backends) {
+            outcomes.add(CompletableFuture.supplyAsync(() -> discover(backend), daemon("memwall-" + backend.id())));
+        }
+        List<BackendReport> backendReports = new ArrayList<>();
+        List<Device> found = new ArrayList<>();
+        List<DeviceFailure> failures = new ArrayList<>();
+        for (CompletableFuture<Outcome> f : outcomes) {
+            Outcome o = f.join();
+            backendReports.add(o.report());
+            found.addAll(o.devices());
+            failures.addAll(o.failures());
+        }
+        // The same GPU seen through NVML, CUDA and OpenCL is reported once.
+        return new Discovered(backendReports, DeviceMerge.merge(found), failures);
     }
 
     /** What one backend gave: its report line, its devices and the devices that failed. */

@@ -130,6 +130,12 @@ final class CudaDevice implements Device {
 
     /** Free memory through the primary context, retained only for the query. */
     @Override
+    public MemoryReading readMemoryWithoutContext() {
+        // cuMemGetInfo needs a context, which would take hundreds of MiB on a busy GPU every few seconds.
+        return MemoryReading.totalOnly(identity.totalBytes());
+    }
+
+    @Override
     public MemoryReading readMemory() throws DeviceException {
         long[] free = new long[1];
         long[] total = new long[1];

@@ -1,0 +1,299 @@
+package dev.memwall.agent.cli;
+
+import dev.memwall.agent.daemon.Agent;
+import dev.memwall.agent.daemon.AgentSettings;
+import dev.memwall.agent.daemon.Durations;
+import dev.memwall.agent.logging.CliLogConfigurator;
+import dev.memwall.device.BenchmarkSettings;
+import dev.memwall.device.host.HostProbe;
+import dev.memwall.estimator.catalog.ModelCatalog;
+import dev.memwall.estimator.source.LoadedModel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code memwall agent}: the daemon. Each setting comes from its flag, else its {@code MEMWALL_*} environment
+ * variable, else the config file, else its default; the effective settings are logged at start.
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = {"Run as a daemon: read every device every sample interval, measure bandwidth now and then, "
+                + "and serve Prometheus metrics (/metrics), a JSON API (/api/v1/probe, /api/v1/fit, /api/v1/status, "
+                + "POST /api/v1/bench), health (/healthz, /readyz) and a live page (/).",
+            "Every option can also be set as MEMWALL_<OPTION> in the environment (MEMWALL_LISTEN, "
+                + "MEMWALL_SAMPLE_INTERVAL, ...) or as 'option = value' in the --config file; flags win, then the "
+                + "environment, then the file."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped by SIGTERM or SIGINT", "1:could not start (address in use, no device layer)",
+            "2:bad usage or bad configuration"})
+public final class AgentCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
+    static final Duration STOP_WITHIN = Duration.ofMillis(4500);
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DeviceOptions devices;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to serve on. Default: "
+            + "127.0.0.1:9464. Beyond loopback, POST needs the token of --token-file.")
+    String listen;
+
+    @Option(names = "--sample-interval", paramLabel = "DURATION", description = "How often devices are read "
+            + "(context-free: NVML, OpenCL queries). Default: 5s.")
+    String sampleInterval;
+
+    @Option(names = "--bench-interval", paramLabel = "DURATION", description = "How often bandwidth is measured "
+            + "again, one device at a time, busy devices skipped; 0 = only at start. Default: 6h.")
+    String benchInterval;
+
+    @Option(names = "--min-bench-interval", paramLabel = "DURATION", description = "Least time between benchmarks "
+            + "asked for with POST /api/v1/bench (429 within it). Default: 1m.")
+    String minBenchInterval;
+
+    @Option(names = "--watch", paramLabel = "MODEL", split = ",", description = "Catalog ids to evaluate on every "
+            + "device at every sample (comma-separated or repeated). Default: "
+            + "llama-3.1-8b,qwen2.5-7b,gemma-2-9b,qwen3-30b-a3b,llama-3.1-70b,gpt-oss-120b.")
+    List<String> watch;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "File whose first line is the bearer token "
+            + "POST requests must carry. Required when --listen is beyond loopback.")
+    String tokenFile;
+
+    @Option(names = "--busy-below-free", paramLabel = "FRACTION", description = "A device with less than this "
+            + "fraction of its memory free is busy and not benchmarked (nor is one with other processes on it). "
+            + "Default: 0.25.")
+    String busyBelowFree;
+
+    @Option(names = "--node", paramLabel = "NAME", description = "Node name for the metrics' node label. Default: "
+            + "none (MEMWALL_NODE, e.g. from the Kubernetes downward API).")
+    String node;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", description = "text or json (one JSON object per line). "
+            + "Default: text.")
+    String logFormat;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A file of 'option = value' lines (e.g. "
+            + "'listen = 0.0.0.0:9464', 'simulate = h100-sxm,rtx-4090').")
+    String config;
+
+    @Option(names = "--no-bench", description = "Never measure bandwidth; decode bounds use theoretical bandwidth.")
+    boolean noBench;
+
+    /** Where a setting came from, for the start-up line. */
+    private final Map<String, String> sources = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() {
+        Map<String, String> env = System.getenv();
+        Properties file = readConfig(env);
+        Function<String, String> setting = name -> value(name, env, file);
+
+        String format = orDefault(setting.apply("log-format"), "text").toLowerCase(Locale.ROOT);
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new BadInputException("--log-format must be text or json, was '" + format + "'");
+        }
+        String backend = setting.apply("backend");
+        if (backend != null) {
+            devices.backend = backend;
+        }
+        String simulate = setting.apply("simulate");
+        if (simulate != null && devices.simulate.isEmpty()) {
+            devices.simulate = new ArrayList<>(Arrays.asList(simulate.split(",")));
+        }
+        AgentSettings settings = settings(setting);
+        List<LoadedModel> watched = new ArrayList<>();
+        for (String id : settings.watch()) {
+            var entry = ModelCatalog.builtIn().find(id).orElseThrow(() -> {
+                List<String> near = ModelCatalog.builtIn().suggestions(id);
+                return new BadInputException("unknown model '" + id + "' for --watch" + (near.isEmpty() ? ""
+                        : "; did you mean " + String.join(", ", near) + "?"));
+            });
+            watched.add(new LoadedModel(id, "catalog", entry.spec(), null, List.of()));
+        }
+        var backends = devices.backends();
+
+        CliLogConfigurator.forDaemon(format.equals("json"));
+        LOG.info("memwall {} agent: {} ({})", Version.get(), settings.describe(), describeSources());
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            // Without TCP_NODELAY the JDK server's small answers wait on delayed ACKs (tens of ms each).
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+        Agent agent = new Agent(settings, backends, watched, HostProbe::read,
+                noBench ? null : BenchmarkSettings.defaults(), Version.get());
+        CountDownLatch stop = new CountDownLatch(1);
+        Signals.onTermination(stop::countDown);
+        try {
+            agent.start();
+        } catch (IOException e) {
+            agent.stop(Duration.ofSeconds(1));
+            throw new RuntimeFailureException("could not listen on " + settings.listen().getHostString() + ":"
+                    + settings.listen().getPort() + ": " + e.getMessage());
+        }
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("stopping");
+        agent.stop(STOP_WITHIN);
+        return Main.OK;
+    }
+
+    private AgentSettings settings(Function<String, String> setting) {
+        InetSocketAddress address = address(orDefault(setting.apply("listen"), "127.0.0.1:" + AgentSettings.DEFAULT_PORT));
+        Duration sample = duration("sample-interval", orDefault(setting.apply("sample-interval"), "5s"));
+        Duration bench = duration("bench-interval", orDefault(setting.apply("bench-interval"), "6h"));
+        Duration minBench = duration("min-bench-interval", orDefault(setting.apply("min-bench-interval"), "1m"));
+        String watchText = setting.apply("watch");
+        List<String> watchList = watchText == null ? AgentSettings.DEFAULT_WATCH
+                : Arrays.stream(watchText.split(",")).map(String::trim).filter(w -> !w.isEmpty()).toList();
+        double busy;
+        String busyText = orDefault(setting.apply("busy-below-free"), "0.25");
+        try {
+            busy = Double.parseDouble(busyText);
+        } catch (NumberFormatException e) {
+            throw new BadInputException("--busy-below-free must be a fraction such as 0.25, was '" + busyText + "'");
+        }
+        if (!(busy >= 0 && busy < 1)) {
+            throw new BadInputException("--busy-below-free must be in [0, 1), was " + busyText);
+        }
+        if (sample.compareTo(Duration.ofMillis(100)) < 0) {
+            throw new BadInputException("--sample-interval must be at least 100ms, was " + Durations.format(sample));
+        }
+        String token = null;
+        String tokenPath = setting.apply("token-file");
+        if (tokenPath != null) {
+            try {
+                token = AgentSettings.readToken(Path.of(tokenPath));
+            } catch (NoSuchFileException e) {
+                throw new BadInputException("--token-file " + tokenPath + ": no such file");
+            } catch (IOException | IllegalArgumentException e) {
+                throw new BadInputException("--token-file " + tokenPath + ": " + e.getMessage());
+            }
+        }
+        AgentSettings s = new AgentSettings(address, sample, bench, minBench, watchList, token, busy,
+                setting.apply("node"));
+        if (!s.loopback() && token == null) {
+            throw new BadInputException("--listen " + address.getHostString() + ":" + address.getPort() + " is beyond "
+                    + "loopback; give --token-file so that POST /api/v1/bench needs a token");
+        }
+        return s;
+    }
+
+    private static Duration duration(String option, String text) {
+        try {
+            return Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--" + option + ": " + e.getMessage());
+        }
+    }
+
+    static InetSocketAddress address(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon < 0) {
+            throw new BadInputException("--listen takes HOST:PORT (e.g. 127.0.0.1:9464 or 0.0.0.0:9464), was '"
+                    + text + "'");
+        }
+        String host = text.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new BadInputException("--listen: port '" + text.substring(colon + 1) + "' is not a number");
+        }
+        if (port < 0 || port > 65_535) {
+            throw new BadInputException("--listen: port " + port + " is outside 0-65535");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host.isEmpty() ? "0.0.0.0" : host), port);
+        } catch (UnknownHostException e) {
+            throw new BadInputException("--listen: unknown host '" + host + "'");
+        }
+    }
+
+    /** The flag's value when given, else MEMWALL_NAME from the environment, else the config file's, else null. */
+    private String value(String name, Map<String, String> env, Properties file) {
+        String flag = "--" + name;
+        if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
+            sources.put(name, "flag");
+            Object v = spec.commandLine().getParseResult().matchedOptionValue(flag, null);
+            if (v instanceof List<?> list) {
+                return String.join(",", list.stream().map(String::valueOf).toList());
+            }
+            return v == null ? null : String.valueOf(v);
+        }
+        String envName = "MEMWALL_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
+        if (env.get(envName) != null && !env.get(envName).isBlank()) {
+            sources.put(name, envName);
+            return env.get(envName).trim();
+        }
+        if (file.getProperty(name) != null) {
+            sources.put(name, "config file");
+            return file.getProperty(name).trim();
+        }
+        return null;
+    }
+
+    private Properties readConfig(Map<String, String> env) {
+        Properties p = new Properties();
+        String path = config != null ? config : env.get("MEMWALL_CONFIG");
+        if (path == null || path.isBlank()) {
+            return p;
+        }
+        try (InputStream in = Files.newInputStream(Path.of(path))) {
+            p.load(in);
+        } catch (NoSuchFileException e) {
+            throw new BadInputException("--config " + path + ": no such file");
+        } catch (IOException | IllegalArgumentException e) {
+            throw new BadInputException("--config " + path + ": " + e.getMessage());
+        }
+        List<String> known = List.of("listen", "sample-interval", "bench-interval", "min-bench-interval", "watch",
+                "token-file", "busy-below-free", "node", "log-format", "backend", "simulate");
+        for (String key : p.stringPropertyNames()) {
+            if (!known.contains(key)) {
+                throw new BadInputException("--config " + path + ": unknown setting '" + key + "'; known: "
+                        + String.join(", ", known));
+            }
+        }
+        return p;
+    }
+
+    private String describeSources() {
+        if (sources.isEmpty()) {
+            return "all defaults";
+        }
+        List<String> parts = new ArrayList<>();
+        sources.forEach((k, v) -> parts.add(k + " from " + v));
+        return String.join(", ", parts);
+    }
+
+    private static String orDefault(String v, String d) {
+        return v == null ? d : v;
+    }
+}

@@ -1,0 +1,275 @@
+package dev.memwall.agent.daemon;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import dev.memwall.agent.fit.FitRows;
+import dev.memwall.agent.render.FitView;
+import dev.memwall.agent.render.Json;
+import dev.memwall.agent.render.ProbeJson;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's HTTP server on the JDK's {@code com.sun.net.httpserver}: metrics, the JSON API and the page. Every
+ * answer comes from the latest snapshot; errors are one JSON line with a status code, never a stack trace.
+ */
+final class AgentHttp {
+
+    static final int MAX_QUERY_BYTES = 2048;
+    static final int MAX_BODY_BYTES = 4096;
+    static final int THREADS = 8;
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentHttp.class);
+    private static final List<String> GET = List.of("GET", "HEAD");
+    private static final List<String> POST = List.of("POST");
+
+    /** What the server asks of the agent. */
+    interface Backend {
+        Snapshot snapshot();
+
+        BenchScheduler.Request requestBench();
+
+        long benchRetryAfterSeconds();
+    }
+
+    private final AgentSettings settings;
+    private final Backend agent;
+    private final String version;
+    private final HttpServer server;
+    private final ExecutorService pool;
+    private final byte[] page;
+
+    AgentHttp(AgentSettings settings, Backend agent, PrometheusRegistry registry, String version) throws IOException {
+        this.settings = settings;
+        this.agent = agent;
+        this.version = version;
+        this.page = readPage();
+        server = HttpServer.create(settings.listen(), 512);
+        AtomicInteger n = new AtomicInteger();
+        pool = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "memwall-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(pool);
+        MetricsHandler metrics = new MetricsHandler(registry);
+        server.createContext("/metrics", endpoint("/metrics", GET, (x, q) -> metrics.handle(x)));
+        server.createContext("/api/v1/probe", endpoint("/api/v1/probe", GET, (x, q) -> {
+            Snapshot s = ready();
+            json(x, 200, ProbeJson.document(s.report(), version, StatusJson.fits(s)));
+        }));
+        server.createContext("/api/v1/status", endpoint("/api/v1/status", GET, (x, q) ->
+                json(x, 200, StatusJson.document(ready(), settings, version))));
+        server.createContext("/api/v1/fit", endpoint("/api/v1/fit", GET, (x, q) -> {
+            Snapshot s = ready();
+            FitQuery f = FitQuery.parse(q);
+            json(x, 200, FitView.document(f.model, f.workload, FitRows.of(f.model, f.workload, s.capacities(),
+                    s.host())));
+        }));
+        server.createContext("/api/v1/bench", endpoint("/api/v1/bench", POST, (x, q) -> {
+            authorize(x);
+            switch (agent.requestBench()) {
+                case ACCEPTED -> json(x, 202, Map.of("status", "accepted"));
+                case RUNNING -> throw new HttpError(409, "a benchmark is already running");
+                case DISABLED -> throw new HttpError(409, "benchmarks are off in this agent (--no-bench)");
+                default -> {
+                    x.getResponseHeaders().set("Retry-After", String.valueOf(agent.benchRetryAfterSeconds()));
+                    throw new HttpError(429, "a benchmark ran less than "
+                            + Durations.format(settings.minBenchInterval()) + " ago; try again in "
+                            + agent.benchRetryAfterSeconds() + " s");
+                }
+            }
+        }));
+        server.createContext("/healthz", endpoint("/healthz", GET, (x, q) -> json(x, 200, Map.of("status", "ok"))));
+        server.createContext("/readyz", endpoint("/readyz", GET, (x, q) -> {
+            Snapshot s = ready();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("status", "ready");
+            m.put("sequence", s.sequence());
+            json(x, 200, m);
+        }));
+        server.createContext("/", endpoint(null, GET, (x, q) -> {
+            String path = x.getRequestURI().getPath();
+            if (!path.equals("/") && !path.equals("/index.html")) {
+                throw new HttpError(404, "no such page: " + path);
+            }
+            x.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            x.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; style-src 'self' "
+                    + "'unsafe-inline'; script-src 'self' 'unsafe-inline'; img-src 'self' data:");
+            x.getResponseHeaders().set("Cache-Control", "no-cache");
+            send(x, 200, page);
+        }));
+    }
+
+    void start() {
+        server.start();
+        LOG.info("listening on http://{}:{}/", settings.listen().getHostString(), port());
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** Stops accepting at once; requests in flight get up to {@code seconds} to finish. */
+    void stop(int seconds) {
+        server.stop(seconds);
+        pool.shutdownNow();
+    }
+
+    private interface Handler {
+        void handle(HttpExchange x, Map<String, String> query) throws IOException, HttpError;
+    }
+
+    private HttpHandler endpoint(String exactPath, List<String> methods, Handler handler) {
+        return x -> {
+            try (x) {
+                try {
+                    if (exactPath != null && !x.getRequestURI().getPath().equals(exactPath)) {
+                        throw new HttpError(404, "no such endpoint: " + x.getRequestURI().getPath());
+                    }
+                    String raw = x.getRequestURI().getRawQuery();
+                    if (raw != null && raw.length() > MAX_QUERY_BYTES) {
+                        throw new HttpError(400, "query string of " + raw.length() + " bytes; at most "
+                                + MAX_QUERY_BYTES);
+                    }
+                    if (!methods.contains(x.getRequestMethod())) {
+                        x.getResponseHeaders().set("Allow", String.join(", ", methods));
+                        throw new HttpError(405, x.getRequestMethod() + " is not allowed here; use "
+                                + String.join(" or ", methods));
+                    }
+                    drainBody(x);
+                    handler.handle(x, query(raw));
+                } catch (HttpError e) {
+                    error(x, e.status, e.getMessage());
+                } catch (RuntimeException e) {
+                    LOG.warn("{} {} failed: {}", x.getRequestMethod(), x.getRequestURI().getPath(), e.toString());
+                    LOG.debug("request failed", e);
+                    error(x, 500, "internal error: " + e.getClass().getSimpleName());
+                }
+            } catch (IOException e) {
+                LOG.debug("client went away", e);
+            }
+        };
+    }
+
+    private Snapshot ready() throws HttpError {
+        Snapshot s = agent.snapshot();
+        if (s == null) {
+            throw new HttpError(503, "no reading yet: the agent is starting");
+        }
+        return s;
+    }
+
+    private void authorize(HttpExchange x) throws HttpError {
+        if (settings.token() == null) {
+            return;
+        }
+        String header = x.getRequestHeaders().getFirst("Authorization");
+        String expected = "Bearer " + settings.token();
+        if (header == null || !MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8),
+                expected.getBytes(StandardCharsets.UTF_8))) {
+            x.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            throw new HttpError(401, "this endpoint needs the bearer token (Authorization: Bearer ...)");
+        }
+    }
+
+    /** Reads and drops a request body, refusing one over the limit. */
+    private static void drainBody(HttpExchange x) throws IOException, HttpError {
+        String length = x.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            long n;
+            try {
+                n = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                throw new HttpError(400, "Content-Length is not a number");
+            }
+            if (n > MAX_BODY_BYTES) {
+                throw new HttpError(413, "request body of " + n + " bytes; at most " + MAX_BODY_BYTES);
+            }
+        }
+        InputStream in = x.getRequestBody();
+        byte[] buffer = new byte[1024];
+        long total = 0;
+        for (int r; (r = in.read(buffer)) > 0; ) {
+            total += r;
+            if (total > MAX_BODY_BYTES) {
+                throw new HttpError(413, "request body over " + MAX_BODY_BYTES + " bytes");
+            }
+        }
+    }
+
+    static Map<String, String> query(String raw) throws HttpError {
+        Map<String, String> q = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return q;
+        }
+        for (String part : raw.split("&")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            String key;
+            String value;
+            try {
+                key = URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
+                value = eq < 0 ? "" : URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new HttpError(400, "malformed query string: " + e.getMessage());
+            }
+            if (q.put(key.toLowerCase(Locale.ROOT), value) != null) {
+                throw new HttpError(400, "parameter '" + key + "' given twice");
+            }
+        }
+        return q;
+    }
+
+    private static void json(HttpExchange x, int status, Object doc) throws IOException {
+        x.getResponseHeaders().set("Content-Type", "application/json");
+        send(x, status, (Json.write(doc) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void error(HttpExchange x, int status, String message) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("error", message);
+        m.put("status", status);
+        json(x, status, m);
+    }
+
+    private static void send(HttpExchange x, int status, byte[] body) throws IOException {
+        boolean head = x.getRequestMethod().equals("HEAD");
+        x.sendResponseHeaders(status, head ? -1 : body.length == 0 ? -1 : body.length);
+        if (!head && body.length > 0) {
+            try (OutputStream out = x.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    private static byte[] readPage() throws IOException {
+        try (InputStream in = AgentHttp.class.getResourceAsStream("/dev/memwall/agent/web/index.html")) {
+            if (in == null) {
+                return "<!doctype html><title>memwall</title><p>The page is missing from this build.</p>"
+                        .getBytes(StandardCharsets.UTF_8);
+            }
+            return in.readAllBytes();
+        }
+    }
+}

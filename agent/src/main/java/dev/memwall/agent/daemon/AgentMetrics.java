@@ -1,0 +1,200 @@
+package dev.memwall.agent.daemon;
+
+import dev.memwall.agent.probe.ProbeReport.DeviceReport;
+import dev.memwall.device.BandwidthMeasurement;
+import dev.memwall.device.BandwidthResult;
+import dev.memwall.device.DeviceIdentity;
+import dev.memwall.device.MemoryReading;
+import dev.memwall.estimator.fit.FitResult;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * memwall's series, built at scrape time from the latest snapshot (never from a driver). Names and labels per
+ * DESIGN.md; a value that is unknown is absent, never a sentinel.
+ */
+final class AgentMetrics implements MultiCollector {
+
+    private static final List<String> NAMES = List.of("memwall_device_memory_total_bytes",
+            "memwall_device_memory_free_bytes", "memwall_device_memory_used_bytes",
+            "memwall_device_memory_reserved_bytes", "memwall_device_bandwidth_bytes_per_second", "memwall_device_up",
+            "memwall_device_bandwidth_measured_timestamp_seconds", "memwall_model_fits",
+            "memwall_model_headroom_bytes", "memwall_model_decode_tokens_per_second_bound",
+            "memwall_model_bandwidth_bound", "memwall_probe_errors", "memwall_snapshot_timestamp_seconds");
+
+    private final Supplier<Snapshot> latest;
+    private final String node;
+
+    AgentMetrics(Supplier<Snapshot> latest, String node) {
+        this.latest = latest;
+        this.node = node;
+    }
+
+    @Override
+    public List<String> getPrometheusNames() {
+        return NAMES;
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        Snapshot s = latest.get();
+        if (s == null) {
+            return new MetricSnapshots();
+        }
+        Family total = new Family("memwall_device_memory_total_bytes", "Total device memory.", Unit.BYTES);
+        Family free = new Family("memwall_device_memory_free_bytes", "Free device memory at the last reading.",
+                Unit.BYTES);
+        Family used = new Family("memwall_device_memory_used_bytes", "Used device memory at the last reading.",
+                Unit.BYTES);
+        Family reserved = new Family("memwall_device_memory_reserved_bytes", "Device memory the driver reserves.",
+                Unit.BYTES);
+        Family bandwidth = new Family("memwall_device_bandwidth_bytes_per_second",
+                "Device memory bandwidth by kind: read and copy measured, theoretical from the spec, host_to_device "
+                        + "and device_to_host over pinned memory.", null);
+        Family up = new Family("memwall_device_up", "1 when the last reading of the device succeeded, else 0.", null);
+        Family measuredAt = new Family("memwall_device_bandwidth_measured_timestamp_seconds",
+                "When bandwidth was last measured, Unix time.", Unit.SECONDS);
+        Family fits = new Family("memwall_model_fits", "1 when the watched model fits in free memory now, else 0.",
+                null);
+        Family headroom = new Family("memwall_model_headroom_bytes",
+                "Free memory left with the watched model loaded (negative when it does not fit).", Unit.BYTES);
+        Family decode = new Family("memwall_model_decode_tokens_per_second_bound",
+                "Upper bound on decode tokens per second per sequence at batch 1, from memory bandwidth.", null);
+        Family bound = new Family("memwall_model_bandwidth_bound", "1 when decode at batch 1 is bandwidth-bound.",
+                null);
+        Family stamp = new Family("memwall_snapshot_timestamp_seconds", "When the device readings were taken, "
+                + "Unix time.", Unit.SECONDS);
+
+        stamp.add(labels(Map.of()), s.sampledAt().toEpochMilli() / 1000.0);
+        for (DeviceReport d : s.report().devices()) {
+            Map<String, String> dl = deviceLabels(d.identity());
+            Labels l = labels(dl);
+            Snapshot.DeviceStatus st = s.status().get(d.identity().id());
+            up.add(l, st != null && st.failed() ? 0 : 1);
+            MemoryReading m = d.memory();
+            total.add(l, m != null ? m.totalBytes() : d.identity().totalBytes());
+            if (m != null) {
+                free.addIfKnown(l, m.freeBytes());
+                used.addIfKnown(l, m.usedBytes());
+                reserved.addIfKnown(l, m.reservedBytes());
+            }
+            BandwidthResult b = d.bandwidth();
+            if (b != null) {
+                kind(bandwidth, dl, "read", b.read());
+                kind(bandwidth, dl, "copy", b.copy());
+                kind(bandwidth, dl, "host_to_device", b.hostToDevice());
+                kind(bandwidth, dl, "device_to_host", b.deviceToHost());
+                if (b.theoreticalBytesPerSecond() != null) {
+                    bandwidth.add(labels(with(dl, "kind", "theoretical")), b.theoreticalBytesPerSecond());
+                }
+            }
+            if (st != null && st.measuredAt() != null) {
+                measuredAt.add(l, st.measuredAt().toEpochMilli() / 1000.0);
+            }
+            for (Snapshot.WatchedFit w : s.watched().getOrDefault(d.identity().id(), List.of())) {
+                FitResult r = w.row().result();
+                Map<String, String> ml = new LinkedHashMap<>(dl);
+                ml.put("model", w.model());
+                ml.put("precision", w.row().precision() == null ? "as-stored" : w.row().precision().name());
+                Labels mls = labels(ml);
+                fits.add(mls, r.fitsNow() ? 1 : 0);
+                headroom.add(mls, r.headroomBytes());
+                Double tps = r.roofline().tokensPerSecondPerSequence(1);
+                decode.addIfKnown(mls, tps);
+                if (r.roofline().ridge() != null) {
+                    bound.add(mls, r.roofline().bandwidthBound(1) ? 1 : 0);
+                }
+            }
+        }
+        List<MetricSnapshot> out = new ArrayList<>();
+        for (Family f : List.of(total, free, used, reserved, bandwidth, up, measuredAt, fits, headroom, decode, bound,
+                stamp)) {
+            if (!f.points.isEmpty()) {
+                out.add(f.build());
+            }
+        }
+        out.add(CounterSnapshot.builder().name("memwall_probe_errors")
+                .help("Device readings and benchmarks that failed since the agent started.")
+                .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(s.errorsTotal())
+                        .labels(labels(Map.of())).build())
+                .build());
+        return new MetricSnapshots(out);
+    }
+
+    private void kind(Family f, Map<String, String> dl, String kind, BandwidthMeasurement m) {
+        if (m != null && m.measured()) {
+            f.add(labels(with(dl, "kind", kind)), m.bytesPerSecond());
+        }
+    }
+
+    private Map<String, String> deviceLabels(DeviceIdentity id) {
+        Map<String, String> l = new LinkedHashMap<>();
+        l.put("device", id.id());
+        if (id.uuid() != null) {
+            l.put("uuid", id.uuid());
+        }
+        l.put("name", id.name());
+        l.put("backend", id.backend());
+        return l;
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String key, String value) {
+        Map<String, String> m = new LinkedHashMap<>(base);
+        m.put(key, value);
+        return m;
+    }
+
+    private Labels labels(Map<String, String> map) {
+        List<String> names = new ArrayList<>(map.keySet());
+        List<String> values = new ArrayList<>(map.values());
+        if (node != null) {
+            names.add("node");
+            values.add(node);
+        }
+        return Labels.of(names, values);
+    }
+
+    /** One gauge family being filled. */
+    private static final class Family {
+        final String name;
+        final String help;
+        final Unit unit;
+        final List<GaugeDataPointSnapshot> points = new ArrayList<>();
+
+        Family(String name, String help, Unit unit) {
+            this.name = name;
+            this.help = help;
+            this.unit = unit;
+        }
+
+        void add(Labels l, double v) {
+            points.add(GaugeDataPointSnapshot.builder().labels(l).value(v).build());
+        }
+
+        void addIfKnown(Labels l, Number v) {
+            if (v != null) {
+                add(l, v.doubleValue());
+            }
+        }
+
+        GaugeSnapshot build() {
+            GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
+            if (unit != null) {
+                b.unit(unit);
+            }
+            points.forEach(b::dataPoint);
+            return b.build();
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.memwall.agent.daemon;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How the agent runs, after flags, {@code MEMWALL_*} environment variables and the config file are merged.
+ *
+ * @param listen            address and port the HTTP server binds
+ * @param sampleInterval    how often devices are read
+ * @param benchInterval     how often bandwidth is measured again; zero for never (it is measured once at start)
+ * @param minBenchInterval  the least time between two benchmarks asked for over HTTP
+ * @param watch             catalog ids evaluated on every device at every sample
+ * @param token             the bearer token POST requests must carry, or null (only allowed on loopback)
+ * @param busyFreeFraction  a device with less than this fraction of its memory free is busy: not benchmarked
+ * @param node              the node name put on every metric, or null
+ */
+public record AgentSettings(InetSocketAddress listen, Duration sampleInterval, Duration benchInterval,
+        Duration minBenchInterval, List<String> watch, String token, double busyFreeFraction, String node) {
+
+    public static final int DEFAULT_PORT = 9464;
+    public static final List<String> DEFAULT_WATCH = List.of("llama-3.1-8b", "qwen2.5-7b", "gemma-2-9b",
+            "qwen3-30b-a3b", "llama-3.1-70b", "gpt-oss-120b");
+
+    public AgentSettings {
+        Objects.requireNonNull(listen, "listen");
+        watch = List.copyOf(watch);
+        if (sampleInterval.compareTo(Duration.ofMillis(100)) < 0) {
+            throw new IllegalArgumentException("the sample interval must be at least 100ms, was "
+                    + Durations.format(sampleInterval));
+        }
+        if (benchInterval.isNegative() || minBenchInterval.isNegative()) {
+            throw new IllegalArgumentException("intervals must not be negative");
+        }
+        if (busyFreeFraction < 0 || busyFreeFraction >= 1) {
+            throw new IllegalArgumentException("the busy threshold must be in [0, 1), was " + busyFreeFraction);
+        }
+    }
+
+    /** Whether the server answers only this host. */
+    public boolean loopback() {
+        return listen.getAddress() != null && listen.getAddress().isLoopbackAddress();
+    }
+
+    /** A path-free description for the start-up log line. */
+    public String describe() {
+        return "listen=" + listen.getHostString() + ":" + listen.getPort() + " sample-interval="
+                + Durations.format(sampleInterval) + " bench-interval=" + Durations.format(benchInterval)
+                + " min-bench-interval=" + Durations.format(minBenchInterval) + " watch=" + String.join(",", watch)
+                + " token=" + (token == null ? "none" : "set") + " busy-below-free=" + busyFreeFraction
+                + " node=" + (node == null ? "none" : node);
+    }
+
+    /** Reads a token file: its first line, trimmed; empty is an error. */
+    public static String readToken(Path file) throws java.io.IOException {
+        String text = java.nio.file.Files.readString(file).strip();
+        int newline = text.indexOf('\n');
+        String token = newline < 0 ? text : text.substring(0, newline).strip();
+        if (token.isEmpty()) {
+            throw new IllegalArgumentException(file + " holds no token");
+        }
+        return token;
+    }
+}

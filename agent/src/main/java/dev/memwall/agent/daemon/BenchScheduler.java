@@ -1,0 +1,199 @@
+package dev.memwall.agent.daemon;
+
+import dev.memwall.agent.probe.ProbeReport.DeviceReport;
+import dev.memwall.device.BandwidthResult;
+import dev.memwall.device.BenchmarkSettings;
+import dev.memwall.device.DeviceException;
+import dev.memwall.device.MemoryReading;
+import dev.memwall.estimator.units.Quantities;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Measures bandwidth at start and every bench interval, one device at a time on one thread, never two at
+ * once. A device that looks busy (little free memory, or other processes on it) is skipped and tried again
+ * later; each benchmark keeps within the probe's memory bound ({@link BenchmarkSettings}).
+ */
+final class BenchScheduler {
+
+    /** What a request for a benchmark got. */
+    enum Request { ACCEPTED, RUNNING, TOO_SOON, DISABLED }
+
+    private static final Logger LOG = LoggerFactory.getLogger(BenchScheduler.class);
+    static final Duration RETRY_BUSY = Duration.ofMinutes(10);
+
+    private final List<DeviceSlot> slots;
+    private final Supplier<Snapshot> latest;
+    private final AgentSettings settings;
+    private final BenchmarkSettings benchmark;
+    private final Clock clock;
+    private final AtomicLong errors;
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "memwall-bench");
+        t.setDaemon(true);
+        return t;
+    });
+    private boolean running;
+    private boolean queued;
+    private Instant lastStart;
+    private volatile boolean stopping;
+
+    BenchScheduler(List<DeviceSlot> slots, Supplier<Snapshot> latest, AgentSettings settings,
+            BenchmarkSettings benchmark, Clock clock, AtomicLong errors) {
+        this.slots = List.copyOf(slots);
+        this.latest = latest;
+        this.settings = settings;
+        this.benchmark = benchmark;
+        this.clock = clock;
+        this.errors = errors;
+    }
+
+    /** The first run now, then one every bench interval (none when the interval is zero). */
+    void start() {
+        synchronized (this) {
+            queued = true;
+        }
+        thread.execute(this::runAll);
+        Duration every = settings.benchInterval();
+        if (!every.isZero()) {
+            thread.scheduleWithFixedDelay(this::runAll, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** A run asked for over HTTP: refused while one runs or is queued, and within the minimum interval. */
+    synchronized Request request() {
+        if (running || queued) {
+            return Request.RUNNING;
+        }
+        if (lastStart != null && clock.instant().isBefore(lastStart.plus(settings.minBenchInterval()))) {
+            return Request.TOO_SOON;
+        }
+        queued = true;
+        thread.execute(this::runAll);
+        return Request.ACCEPTED;
+    }
+
+    /** Seconds until a request would be accepted, at least 1. */
+    synchronized long retryAfterSeconds() {
+        if (lastStart == null) {
+            return 1;
+        }
+        return Math.max(1, Duration.between(clock.instant(), lastStart.plus(settings.minBenchInterval())).toSeconds());
+    }
+
+    synchronized boolean running() {
+        return running;
+    }
+
+    private void runAll() {
+        synchronized (this) {
+            running = true;
+            queued = false;
+            lastStart = clock.instant();
+        }
+        boolean anySkipped = false;
+        try {
+            for (DeviceSlot slot : slots) {
+                if (stopping) {
+                    return;
+                }
+                anySkipped |= !runOne(slot);
+            }
+        } finally {
+            synchronized (this) {
+                running = false;
+            }
+        }
+        if (anySkipped && !stopping) {
+            Duration retry = settings.benchInterval().isZero() || settings.benchInterval().compareTo(RETRY_BUSY) > 0
+                    ? RETRY_BUSY : settings.benchInterval();
+            thread.schedule(this::retrySkipped, retry.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void retrySkipped() {
+        for (DeviceSlot slot : slots) {
+            if (stopping) {
+                return;
+            }
+            if (slot.benchState == DeviceSlot.BenchState.SKIPPED) {
+                runOne(slot);
+            }
+        }
+    }
+
+    /** Benchmarks one device unless it looks busy; false when skipped. */
+    private boolean runOne(DeviceSlot slot) {
+        String busy = busy(slot);
+        if (busy != null) {
+            slot.benchState = DeviceSlot.BenchState.SKIPPED;
+            slot.benchNote = busy;
+            LOG.info("{}: benchmark skipped, {}", slot.id(), busy);
+            return false;
+        }
+        slot.benchState = DeviceSlot.BenchState.RUNNING;
+        long started = System.nanoTime();
+        try {
+            BandwidthResult result = slot.device.measureBandwidth(benchmark);
+            slot.bandwidth = result;
+            slot.bandwidthError = null;
+            slot.measuredAt = clock.instant();
+            slot.benchState = DeviceSlot.BenchState.IDLE;
+            slot.benchNote = null;
+            LOG.info("{}: read {}, took {} ms", slot.id(), result.read() == null ? "-"
+                    : Quantities.gbPerSecond(result.read().bytesPerSecond()), (System.nanoTime() - started) / 1_000_000);
+        } catch (DeviceException | RuntimeException | LinkageError e) {
+            errors.incrementAndGet();
+            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            slot.bandwidthError = message;
+            slot.benchState = DeviceSlot.BenchState.FAILED;
+            slot.benchNote = message;
+            LOG.warn("{}: benchmark failed: {}", slot.id(), message);
+            LOG.debug("{}: benchmark failed", slot.id(), e);
+        }
+        return true;
+    }
+
+    /** Why the device should not be disturbed now, or null. */
+    private String busy(DeviceSlot slot) {
+        Snapshot s = latest.get();
+        if (s == null) {
+            return null;
+        }
+        DeviceReport report = s.report().devices().stream().filter(d -> d.identity().id().equals(slot.id()))
+                .findFirst().orElse(null);
+        if (report == null) {
+            return null;
+        }
+        MemoryReading m = report.memory();
+        if (m != null && m.freeBytes() != null && m.freeBytes() < settings.busyFreeFraction() * m.totalBytes()) {
+            return String.format(Locale.ROOT, "busy: %s free of %s (under %.0f%%)", Quantities.gib(m.freeBytes()),
+                    Quantities.gib(m.totalBytes()), settings.busyFreeFraction() * 100);
+        }
+        Object processes = report.attributes().get("compute_processes");
+        if (processes instanceof Number n && n.intValue() > 0) {
+            return "busy: " + n.intValue() + " other process" + (n.intValue() == 1 ? "" : "es") + " on it";
+        }
+        return null;
+    }
+
+    /**
+     * Stops after the device being measured now (a benchmark takes about a second and always frees what it
+     * took); true when it stopped within the timeout.
+     */
+    boolean stop(Duration timeout) throws InterruptedException {
+        stopping = true;
+        thread.shutdownNow();
+        return thread.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+}

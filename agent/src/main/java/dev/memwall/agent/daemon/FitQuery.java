@@ -1,0 +1,116 @@
+package dev.memwall.agent.daemon;
+
+import dev.memwall.estimator.catalog.CatalogEntry;
+import dev.memwall.estimator.catalog.ModelCatalog;
+import dev.memwall.estimator.fit.Mode;
+import dev.memwall.estimator.fit.Recompute;
+import dev.memwall.estimator.fit.RuntimeProfile;
+import dev.memwall.estimator.fit.VllmProfile;
+import dev.memwall.estimator.fit.Workload;
+import dev.memwall.estimator.precision.Precision;
+import dev.memwall.estimator.precision.Precisions;
+import dev.memwall.estimator.source.LoadedModel;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** {@code GET /api/v1/fit?model=&precision=&context=&batch=&mode=&kv_precision=&runtime=}: catalog ids only. */
+final class FitQuery {
+
+    static final Set<String> PARAMETERS = Set.of("model", "precision", "context", "batch", "mode", "kv_precision",
+            "runtime");
+
+    final LoadedModel model;
+    final Workload workload;
+
+    private FitQuery(LoadedModel model, Workload workload) {
+        this.model = model;
+        this.workload = workload;
+    }
+
+    static FitQuery parse(Map<String, String> q) throws HttpError {
+        for (String k : q.keySet()) {
+            if (!PARAMETERS.contains(k)) {
+                throw new HttpError(400, "unknown parameter '" + k + "'; known: "
+                        + PARAMETERS.stream().sorted().collect(Collectors.joining(", ")));
+            }
+        }
+        String id = q.get("model");
+        if (id == null || id.isBlank()) {
+            throw new HttpError(400, "parameter 'model' is required: a catalog id such as llama-3.1-8b");
+        }
+        if (id.contains("/") || id.contains("\\") || id.endsWith(".gguf") || id.endsWith(".json")
+                || id.endsWith(".safetensors")) {
+            throw new HttpError(400, "parameter 'model' takes a catalog id; files are not read over HTTP");
+        }
+        ModelCatalog catalog = ModelCatalog.builtIn();
+        CatalogEntry entry = catalog.find(id).orElse(null);
+        if (entry == null) {
+            List<String> near = catalog.suggestions(id);
+            throw new HttpError(404, "unknown model '" + id + "'" + (near.isEmpty() ? ""
+                    : "; did you mean " + String.join(", ", near) + "?"));
+        }
+        LoadedModel model = new LoadedModel(id, "catalog", entry.spec(), null, List.of("from the catalog: "
+                + entry.source()));
+        Mode mode = switch (q.getOrDefault("mode", "inference").toLowerCase(Locale.ROOT)) {
+            case "inference" -> Mode.INFERENCE;
+            case "training" -> Mode.TRAINING;
+            case "lora" -> Mode.LORA;
+            case "qlora" -> Mode.QLORA;
+            default -> throw new HttpError(400, "unknown mode '" + q.get("mode") + "' for parameter 'mode'; choose "
+                    + "inference, training, lora or qlora");
+        };
+        String p = q.getOrDefault("precision", "auto");
+        Precision precision = p.equalsIgnoreCase("auto") ? null : Precisions.weight(p).orElseThrow(
+                () -> new HttpError(400, "unknown precision '" + p + "' for parameter 'precision'; known: auto, "
+                        + Precisions.weights().stream().map(Precision::name).collect(Collectors.joining(", "))));
+        String k = q.getOrDefault("kv_precision", "fp16");
+        Precision kv = Precisions.kvCache(k).orElseThrow(() -> new HttpError(400, "unknown KV cache precision '" + k
+                + "' for parameter 'kv_precision'; known: "
+                + Precisions.kvCaches().stream().map(Precision::name).collect(Collectors.joining(", "))));
+        RuntimeProfile runtime = switch (q.getOrDefault("runtime", "generic").toLowerCase(Locale.ROOT)) {
+            case "generic" -> new RuntimeProfile.Generic();
+            case "vllm" -> RuntimeProfile.Vllm.defaults(VllmProfile.GPU_MEMORY_UTILIZATION, 0, "");
+            case "llama.cpp" -> RuntimeProfile.LlamaCpp.defaults();
+            default -> throw new HttpError(400, "unknown runtime '" + q.get("runtime") + "' for parameter 'runtime'; "
+                    + "choose generic, vllm or llama.cpp");
+        };
+        long context = number(q, "context", Math.min(8192, entry.spec().maxContext()));
+        long batch = number(q, "batch", 1);
+        if (mode == Mode.QLORA && precision != null) {
+            throw new HttpError(400, "mode qlora keeps the base in 4-bit NF4; leave 'precision' at auto");
+        }
+        if (precision == null && (mode == Mode.TRAINING || mode == Mode.QLORA)) {
+            precision = Precisions.weight(mode == Mode.TRAINING ? "bf16" : "nf4_dq").orElseThrow();
+        }
+        if (mode == Mode.TRAINING && precision.bitsPerWeight() < 16) {
+            throw new HttpError(400, "mode training trains in mixed precision; precision " + precision.name()
+                    + " is for inference or a lora base");
+        }
+        if (batch > Workload.MAX_BATCH || batch < 1) {
+            throw new HttpError(400, "batch must be between 1 and " + Workload.MAX_BATCH + ", was " + batch);
+        }
+        try {
+            return new FitQuery(model, new Workload(precision, kv, context, (int) batch, mode, Recompute.NONE, 16, 0,
+                    runtime));
+        } catch (IllegalArgumentException e) {
+            // Workload names the field: "context must be between 1 and 10000000 tokens, was 0".
+            throw new HttpError(400, e.getMessage());
+        }
+    }
+
+    private static long number(Map<String, String> q, String name, long otherwise) throws HttpError {
+        String v = q.get(name);
+        if (v == null) {
+            return otherwise;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new HttpError(400, "parameter '" + name + "' must be a whole number, was '" + v + "'");
+        }
+    }
+
+}

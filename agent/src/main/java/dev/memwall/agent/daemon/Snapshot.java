@@ -1,0 +1,46 @@
+package dev.memwall.agent.daemon;
+
+import dev.memwall.agent.fit.FitRow;
+import dev.memwall.agent.probe.ProbeReport;
+import dev.memwall.estimator.fit.Capacity;
+import dev.memwall.estimator.fit.HostCapacity;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One immutable picture of the host, swapped in whole after each sample; every reader (metrics, API, page)
+ * reads a snapshot and never a driver.
+ *
+ * @param sequence    1 for the first sample, then counting up
+ * @param sampledAt   when the readings were taken
+ * @param report      devices, host and backends in the probe's shape
+ * @param status      per device id: its state and its benchmark's
+ * @param capacities  the devices as the estimator sees them, in report order
+ * @param host        host memory and bandwidth for partial offload
+ * @param watched     per device id: the watched models' fits at their best precision
+ * @param errorsTotal device readings and benchmarks that failed since start
+ */
+public record Snapshot(long sequence, Instant sampledAt, ProbeReport report, Map<String, DeviceStatus> status,
+        List<Capacity> capacities, HostCapacity host, Map<String, List<WatchedFit>> watched, long errorsTotal) {
+
+    public Snapshot {
+        status = Map.copyOf(status);
+        capacities = List.copyOf(capacities);
+        watched = Map.copyOf(watched);
+    }
+
+    /**
+     * @param failed     whether the last reading failed (the device is retried with backoff)
+     * @param error      why, with when it is tried again, or null
+     * @param benchState pending, running, idle, skipped or failed
+     * @param benchNote  why a benchmark was skipped or failed, or null
+     * @param measuredAt when bandwidth was last measured, or null
+     */
+    public record DeviceStatus(boolean failed, String error, String benchState, String benchNote, Instant measuredAt) {
+    }
+
+    /** A watched model on one device at the precision chosen for it. */
+    public record WatchedFit(String model, FitRow row) {
+    }
+}
