@@ -112,6 +112,39 @@ class FakeGpuIT {
     }
 
     @Test
+    void theAgentStopsWithinFiveSecondsOfSigtermDuringABenchmarkAndFreesEverything() throws Exception {
+        // Each fake kernel takes 150 ms, so a CUDA benchmark lasts several seconds; the agent is stopped mid-way.
+        Path configFile = dir.resolve("gpus.conf");
+        Files.writeString(configFile, "kernel_delay_ms=150\n" + FakeDriver.twoGpuConfig());
+        Map<String, String> env = new HashMap<>(FakeDriver.processEnvironment(configFile));
+        env.put(FakeDriver.COUNTERS_ENV, dir.resolve("counters.txt").toString());
+        Path noOpenCl = Files.createDirectories(dir.resolve("no-icd"));
+        env.put("OCL_ICD_VENDORS", noOpenCl.toString());
+        try (AgentProcess agent = AgentProcess.start(dir, env, "--sample-interval", "1s")) {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (true) {
+                JsonNode status = new ObjectMapper().readTree(agent.get("/api/v1/status").body());
+                JsonNode gpu = status.get("devices").get(0);
+                assertThat(gpu.get("id").asText()).isEqualTo("cuda:0");
+                if (gpu.get("bandwidth").get("bench_state").asText().equals("running")) {
+                    break;
+                }
+                assertThat(System.nanoTime()).as(agent.log()).isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            // The A100 has two processes on it: skipped, not disturbed.
+            JsonNode a100 = new ObjectMapper().readTree(agent.get("/api/v1/status").body()).get("devices").get(1);
+            assertThat(a100.get("bandwidth").get("bench_state").asText()).isIn("pending", "skipped");
+            Thread.sleep(500);
+            long[] exit = agent.terminate(10);
+            assertThat(exit[0]).as(agent.log()).isZero();
+            assertThat(exit[1]).as(agent.log()).isLessThan(5000);
+            assertThat(agent.log()).contains("stopped; devices released");
+        }
+        assertNothingLeaked();
+    }
+
+    @Test
     void cuInitFailingIsOneLineAndExitOne() throws Exception {
         MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig() + "fault cuda cuInit 1 999\n", "--backend", "cuda");
         assertThat(r.code()).isEqualTo(1);

@@ -52,6 +52,10 @@ public final class CliLogConfigurator extends ContextAwareBase implements Config
             encoder.setWithMDC(false);
             encoder.setWithArguments(false);
             encoder.setWithContext(false);
+            encoder.setWithSequenceNumber(false);
+            encoder.setWithNanoseconds(false);
+            encoder.setWithMessage(false);
+            encoder.setWithFormattedMessage(true);
             encoder.start();
             appender.setEncoder(encoder);
         } else {

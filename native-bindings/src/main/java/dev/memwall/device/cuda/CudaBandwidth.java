@@ -1,6 +1,7 @@
 package dev.memwall.device.cuda;
 
 import dev.memwall.device.BandwidthKind;
+import dev.memwall.device.Cancellation;
 import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.BenchmarkSettings;
@@ -173,12 +174,14 @@ final class CudaBandwidth implements AutoCloseable {
     /** Warm-up passes, then samples of {@link #PASSES_PER_SAMPLE} passes between two events; seconds per pass. */
     private double[] sample(Pass pass, CUevent begin, CUevent end, BenchmarkSettings settings) throws DeviceException {
         for (int i = 0; i < settings.warmupPasses(); i++) {
+            Cancellation.check(id);
             pass.run();
         }
         Cu.check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize", id);
         double[] perPass = new double[settings.samples()];
         float[] ms = new float[1];
         for (int i = 0; i < perPass.length; i++) {
+            Cancellation.check(id);
             Cu.check(JCudaDriver.cuEventRecord(begin, stream), "cuEventRecord", id);
             for (int p = 0; p < PASSES_PER_SAMPLE; p++) {
                 pass.run();

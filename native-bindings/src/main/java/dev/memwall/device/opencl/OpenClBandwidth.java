@@ -1,6 +1,7 @@
 package dev.memwall.device.opencl;
 
 import dev.memwall.device.BandwidthKind;
+import dev.memwall.device.Cancellation;
 import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.BenchmarkSettings;
@@ -169,6 +170,7 @@ final class OpenClBandwidth implements AutoCloseable {
         }
         double[] readSeconds = new double[settings.samples()];
         for (int i = 0; i < readSeconds.length; i++) {
+            Cancellation.check(deviceId);
             readSeconds[i] = timed(() -> enqueueEvent(read, readGlobal, local));
         }
         verifyRead(out, shape, seed);
@@ -191,6 +193,7 @@ final class OpenClBandwidth implements AutoCloseable {
         LOG.debug("{}: destination fill and copy warm-up took {} ms", deviceId, millisSince(copyStarted));
         double[] copySeconds = new double[settings.samples()];
         for (int i = 0; i < copySeconds.length; i++) {
+            Cancellation.check(deviceId);
             copySeconds[i] = timed(() -> {
                 cl_event event = new cl_event();
                 copy(src, dst, bytes, event);

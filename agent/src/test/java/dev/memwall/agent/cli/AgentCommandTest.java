@@ -1,0 +1,65 @@
+package dev.memwall.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@code memwall agent}'s configuration errors: one line, exit 2, nothing started. */
+class AgentCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--listen 0.0.0.0:9464 | memwall: --listen 0.0.0.0:9464 is beyond loopback; give --token-file so that POST /api/v1/bench needs a token",
+        "--listen 9464 | memwall: --listen takes HOST:PORT (e.g. 127.0.0.1:9464 or 0.0.0.0:9464), was '9464'",
+        "--listen 127.0.0.1:http | memwall: --listen: port 'http' is not a number",
+        "--listen 127.0.0.1:70000 | memwall: --listen: port 70000 is outside 0-65535",
+        "--sample-interval 5 | memwall: --sample-interval: '5' needs a unit: ms, s, m, h or d",
+        "--sample-interval 10ms | memwall: --sample-interval must be at least 100ms, was 10ms",
+        "--bench-interval often | memwall: --bench-interval: 'often' is not a duration; write e.g. 500ms, 5s, 10m, 6h or 0",
+        "--watch llama-3.1-8b,nope | memwall: unknown model 'nope' for --watch",
+        "--busy-below-free 1.5 | memwall: --busy-below-free must be in [0, 1), was 1.5",
+        "--log-format xml | memwall: --log-format must be text or json, was 'xml'",
+        "--token-file /nonexistent/token | memwall: --token-file /nonexistent/token: no such file",
+        "--config /nonexistent/agent.conf | memwall: --config /nonexistent/agent.conf: no such file",
+        "--backend tpu | memwall: unknown backend 'tpu' for --backend; choose one of auto, cuda, nvml, opencl, simulated"})
+    void badSettingsAreOneLineAndExitTwo(String args, String message) {
+        CliTest.Result r = CliTest.run(("agent --simulate h100-sxm " + args).split(" "));
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo(message + System.lineSeparator());
+    }
+
+    @Test
+    void aConfigFileIsCheckedKeyByKey() throws Exception {
+        Path config = dir.resolve("agent.conf");
+        Files.writeString(config, "listen = 127.0.0.1:9999\nsample_intervall = 5s\n");
+        CliTest.Result r = CliTest.run("agent", "--config", config.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("memwall: --config " + config + ": unknown setting 'sample_intervall'; known: ");
+        Files.writeString(config, "sample-interval = never\n");
+        assertThat(CliTest.run("agent", "--config", config.toString()).err())
+                .isEqualTo("memwall: --sample-interval: 'never' is not a duration; write e.g. 500ms, 5s, 10m, 6h or 0"
+                        + System.lineSeparator());
+        // A flag wins over the file.
+        Files.writeString(config, "sample-interval = never\nlisten = 0.0.0.0:1\n");
+        assertThat(CliTest.run("agent", "--config", config.toString(), "--sample-interval", "2s").err())
+                .startsWith("memwall: --listen 0.0.0.0:1 is beyond loopback");
+    }
+
+    @Test
+    void anEmptyTokenFileIsRefused() throws Exception {
+        Path token = dir.resolve("token");
+        Files.writeString(token, "\n\n");
+        CliTest.Result r = CliTest.run("agent", "--simulate", "h100-sxm", "--token-file", token.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("memwall: --token-file " + token + ": " + token + " holds no token"
+                + System.lineSeparator());
+    }
+}
