@@ -8,6 +8,8 @@ import dev.memwall.agent.render.FitView;
 import dev.memwall.agent.render.Json;
 import dev.memwall.agent.render.ProbeJson;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,6 +58,9 @@ final class AgentHttp {
     private final HttpServer server;
     private final ExecutorService pool;
     private final byte[] page;
+    private final java.util.concurrent.ConcurrentHashMap<String, byte[]> fits =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    static final int FIT_CACHE_ENTRIES = 256;
 
     AgentHttp(AgentSettings settings, Backend agent, PrometheusRegistry registry, String version) throws IOException {
         this.settings = settings;
@@ -70,8 +75,15 @@ final class AgentHttp {
             return t;
         });
         server.setExecutor(pool);
-        MetricsHandler metrics = new MetricsHandler(registry);
-        server.createContext("/metrics", endpoint("/metrics", GET, (x, q) -> metrics.handle(x)));
+        MetricsHandler filtered = new MetricsHandler(registry);
+        ScrapeCache metrics = new ScrapeCache(registry);
+        server.createContext("/metrics", endpoint("/metrics", GET, (x, q) -> {
+            if (q.isEmpty()) {
+                metrics.handle(x);
+            } else {
+                filtered.handle(x); // name[]= filters: rare, answered fresh
+            }
+        }));
         server.createContext("/api/v1/probe", endpoint("/api/v1/probe", GET, (x, q) -> {
             Snapshot s = ready();
             json(x, 200, ProbeJson.document(s.report(), version, StatusJson.fits(s)));
@@ -80,9 +92,20 @@ final class AgentHttp {
                 json(x, 200, StatusJson.document(ready(), settings, version))));
         server.createContext("/api/v1/fit", endpoint("/api/v1/fit", GET, (x, q) -> {
             Snapshot s = ready();
-            FitQuery f = FitQuery.parse(q);
-            json(x, 200, FitView.document(f.model, f.workload, FitRows.of(f.model, f.workload, s.capacities(),
-                    s.host())));
+            // The same question about the same snapshot has the same answer.
+            String key = s.sequence() + "?" + x.getRequestURI().getRawQuery();
+            byte[] body = fits.get(key);
+            if (body == null) {
+                FitQuery f = FitQuery.parse(q);
+                body = (Json.write(FitView.document(f.model, f.workload, FitRows.of(f.model, f.workload,
+                        s.capacities(), s.host()))) + "\n").getBytes(StandardCharsets.UTF_8);
+                if (fits.size() >= FIT_CACHE_ENTRIES) {
+                    fits.clear();
+                }
+                fits.put(key, body);
+            }
+            x.getResponseHeaders().set("Content-Type", "application/json");
+            send(x, 200, body);
         }));
         server.createContext("/api/v1/bench", endpoint("/api/v1/bench", POST, (x, q) -> {
             authorize(x);
@@ -270,6 +293,62 @@ final class AgentHttp {
                         .getBytes(StandardCharsets.UTF_8);
             }
             return in.readAllBytes();
+        }
+    }
+
+    /**
+     * The exposition, written at most once a second per format and served from memory in between: a scrape
+     * costs a copy, however many clients scrape. The memwall series change once per sample interval anyway.
+     */
+    static final class ScrapeCache {
+        static final long TTL_NANOS = 1_000_000_000L;
+
+        private record Entry(long at, String contentType, byte[] body, byte[] gzip) {
+        }
+
+        private final PrometheusRegistry registry;
+        private final ExpositionFormats formats = ExpositionFormats.init();
+        private final java.util.concurrent.ConcurrentHashMap<String, Entry> entries =
+                new java.util.concurrent.ConcurrentHashMap<>();
+
+        ScrapeCache(PrometheusRegistry registry) {
+            this.registry = registry;
+        }
+
+        void handle(HttpExchange x) throws IOException {
+            ExpositionFormatWriter writer = formats.findWriter(x.getRequestHeaders().getFirst("Accept"));
+            Entry e = entry(writer);
+            String encoding = x.getRequestHeaders().getFirst("Accept-Encoding");
+            boolean gzip = encoding != null && encoding.toLowerCase(Locale.ROOT).contains("gzip");
+            x.getResponseHeaders().set("Content-Type", e.contentType());
+            if (gzip) {
+                x.getResponseHeaders().set("Content-Encoding", "gzip");
+            }
+            send(x, 200, gzip ? e.gzip() : e.body());
+        }
+
+        private Entry entry(ExpositionFormatWriter writer) throws IOException {
+            String type = writer.getContentType();
+            Entry e = entries.get(type);
+            long now = System.nanoTime();
+            if (e != null && now - e.at() < TTL_NANOS) {
+                return e;
+            }
+            synchronized (this) {
+                e = entries.get(type);
+                if (e != null && System.nanoTime() - e.at() < TTL_NANOS) {
+                    return e;
+                }
+                java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(32 * 1024);
+                writer.write(body, registry.scrape());
+                java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream(8 * 1024);
+                try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(zipped)) {
+                    body.writeTo(z);
+                }
+                e = new Entry(System.nanoTime(), type, body.toByteArray(), zipped.toByteArray());
+                entries.put(type, e);
+                return e;
+            }
         }
     }
 }

@@ -147,7 +147,9 @@ final class BenchScheduler {
             BandwidthResult result = slot.device.measureBandwidth(benchmark);
             slot.bandwidth = result;
             slot.bandwidthError = null;
-            slot.measuredAt = clock.instant();
+            if (result.read() != null && result.read().measured()) {
+                slot.measuredAt = clock.instant();
+            }
             slot.benchState = DeviceSlot.BenchState.IDLE;
             slot.benchNote = null;
             LOG.info("{}: read {}, took {} ms", slot.id(), result.read() == null ? "-"
