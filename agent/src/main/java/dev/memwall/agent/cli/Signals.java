@@ -16,7 +16,9 @@ final class Signals {
             try {
                 Signal.handle(new Signal(name), s -> action.run());
             } catch (IllegalArgumentException e) {
-                // The signal is not available here (or already taken by the JVM): the default handling stays.
+                // Ignored at start (a background job of a non-interactive shell ignores SIGINT) or taken by the
+                // JVM: the default handling stays.
+                org.slf4j.LoggerFactory.getLogger(Signals.class).debug("SIG{} not handled: {}", name, e.getMessage());
             }
         }
     }

@@ -44,7 +44,7 @@ public final class Agent implements AgentHttp.Backend {
         t.setDaemon(true);
         return t;
     });
-    private AgentHttp http;
+    private volatile AgentHttp http;
     private BenchScheduler bench;
     private final List<Device> devices = new ArrayList<>();
 
@@ -107,7 +107,11 @@ public final class Agent implements AgentHttp.Backend {
 
     /** The port the server is bound to (useful when the settings asked for port 0). */
     public int port() {
-        return http.port();
+        AgentHttp h = http;
+        if (h == null) {
+            throw new IllegalStateException("not listening yet");
+        }
+        return h.port();
     }
 
     /**

@@ -281,6 +281,68 @@ class AgentTest {
     }
 
     @Test
+    void readinessWaitsForTheFirstSnapshotWhileHealthAnswersAtOnce() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        ScriptedDevice gpu = new ScriptedDevice("scripted:0", 24 * GIB, 20 * GIB);
+        DeviceBackend slow = new DeviceBackend() {
+            @Override
+            public String id() {
+                return "slow";
+            }
+
+            @Override
+            public int priority() {
+                return 0;
+            }
+
+            @Override
+            public dev.memwall.device.Availability availability() {
+                return dev.memwall.device.Availability.yes();
+            }
+
+            @Override
+            public List<dev.memwall.device.Device> devices() {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return List.of(gpu);
+            }
+        };
+        AgentSettings s = settings(Duration.ofMillis(200), null);
+        agent = new Agent(s, List.of(slow), watched(s), () -> new HostMemory(64 * GIB, 48 * GIB, "host-a"), null,
+                "test");
+        CompletableFuture<Void> starting = CompletableFuture.runAsync(() -> {
+            try {
+                agent.start();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        HttpResponse<String> health = null;
+        while (health == null) {
+            try {
+                health = get("/healthz");
+            } catch (IllegalStateException | java.io.IOException e) {
+                // the server is not bound yet (port() is 0 until start binds it)
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(20);
+            }
+        }
+        assertThat(health.statusCode()).isEqualTo(200);
+        HttpResponse<String> ready = get("/readyz");
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(JSON.readTree(ready.body()).get("error").asText()).isEqualTo("no reading yet: the agent is starting");
+        assertThat(get("/api/v1/probe").statusCode()).isEqualTo(503);
+        assertThat(get("/metrics").statusCode()).isEqualTo(200);
+        release.countDown();
+        starting.get();
+        assertThat(get("/readyz").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void stopReleasesEveryDevice() throws Exception {
         ScriptedDevice a = new ScriptedDevice("scripted:0", 24 * GIB, 20 * GIB);
         start(settings(Duration.ofMillis(200), null), ScriptedDevice.backend(a), true);
