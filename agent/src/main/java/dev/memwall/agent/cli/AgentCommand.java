@@ -69,7 +69,8 @@ public final class AgentCommand implements Callable<Integer> {
     String sampleInterval;
 
     @Option(names = "--bench-interval", paramLabel = "DURATION", description = "How often bandwidth is measured "
-            + "again, one device at a time, busy devices skipped; 0 = only at start. Default: 6h.")
+            + "(at start, then every interval), one device at a time, busy devices skipped; 0 = never unless asked "
+            + "with POST /api/v1/bench. Default: 6h.")
     String benchInterval;
 
     @Option(names = "--min-bench-interval", paramLabel = "DURATION", description = "Least time between benchmarks "
@@ -102,7 +103,8 @@ public final class AgentCommand implements Callable<Integer> {
             + "'listen = 0.0.0.0:9464', 'simulate = h100-sxm,rtx-4090').")
     String config;
 
-    @Option(names = "--no-bench", description = "Never measure bandwidth; decode bounds use theoretical bandwidth.")
+    @Option(names = "--no-bench", description = "Never measure bandwidth, not even when asked over HTTP; decode "
+            + "bounds use theoretical bandwidth.")
     boolean noBench;
 
     /** Where a setting came from, for the start-up line. */

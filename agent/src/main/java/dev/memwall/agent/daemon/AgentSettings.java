@@ -11,7 +11,8 @@ import java.util.Objects;
  *
  * @param listen            address and port the HTTP server binds
  * @param sampleInterval    how often devices are read
- * @param benchInterval     how often bandwidth is measured again; zero for never (it is measured once at start)
+ * @param benchInterval     how often bandwidth is measured (at start, then every interval); zero for never unless
+ *                          asked for over HTTP
  * @param minBenchInterval  the least time between two benchmarks asked for over HTTP
  * @param watch             catalog ids evaluated on every device at every sample
  * @param token             the bearer token POST requests must carry, or null (only allowed on loopback)

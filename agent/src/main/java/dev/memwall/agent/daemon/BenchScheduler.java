@@ -58,16 +58,20 @@ final class BenchScheduler {
         this.errors = errors;
     }
 
-    /** The first run now, then one every bench interval (none when the interval is zero). */
+    /**
+     * The first run now, then one every bench interval; with a zero interval none is scheduled (benchmarks run
+     * only when asked for over HTTP).
+     */
     void start() {
+        Duration every = settings.benchInterval();
+        if (every.isZero()) {
+            return;
+        }
         synchronized (this) {
             queued = true;
         }
         thread.execute(this::runAll);
-        Duration every = settings.benchInterval();
-        if (!every.isZero()) {
-            thread.scheduleWithFixedDelay(this::runAll, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
-        }
+        thread.scheduleWithFixedDelay(this::runAll, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** A run asked for over HTTP: refused while one runs or is queued, and within the minimum interval. */

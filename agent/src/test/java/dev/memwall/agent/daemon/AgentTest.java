@@ -33,7 +33,7 @@ class AgentTest {
     Agent agent;
 
     static AgentSettings settings(Duration sample, String token) {
-        return new AgentSettings(new InetSocketAddress("127.0.0.1", 0), sample, Duration.ZERO, Duration.ofMinutes(1),
+        return new AgentSettings(new InetSocketAddress("127.0.0.1", 0), sample, Duration.ofHours(6), Duration.ofMinutes(1),
                 List.of("llama-3.1-8b", "llama-3.1-70b"), token, 0.25, "node-a");
     }
 
@@ -189,9 +189,37 @@ class AgentTest {
     }
 
     @Test
+    void aZeroBenchIntervalMeasuresOnlyWhenAsked() throws Exception {
+        AgentSettings s = new AgentSettings(new InetSocketAddress("127.0.0.1", 0), Duration.ofMillis(200),
+                Duration.ZERO, Duration.ofMinutes(1), List.of("llama-3.1-8b"), null, 0.25, null);
+        ScriptedDevice a = new ScriptedDevice("scripted:0", 24 * GIB, 20 * GIB);
+        a.benchMillis = 1;
+        start(s, ScriptedDevice.backend(a), true);
+        Thread.sleep(500);
+        assertThat(a.benchmarks.get()).isZero();
+        assertThat(JSON.readTree(get("/api/v1/status").body()).get("devices").get(0).get("bandwidth")
+                .get("bench_state").asText()).isEqualTo("pending");
+        assertThat(post("/api/v1/bench", null).statusCode()).isEqualTo(202);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (a.benchmarks.get() == 0) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void noBenchRefusesRequests() throws Exception {
+        start(settings(Duration.ofMillis(200), null), ScriptedDevice.backend(new ScriptedDevice("scripted:0",
+                24 * GIB, 20 * GIB)), false);
+        HttpResponse<String> r = post("/api/v1/bench", null);
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(JSON.readTree(r.body()).get("error").asText()).isEqualTo("benchmarks are off in this agent (--no-bench)");
+    }
+
+    @Test
     void aTokenGuardsPost() throws Exception {
         AgentSettings s = new AgentSettings(new InetSocketAddress("127.0.0.1", 0), Duration.ofMillis(200),
-                Duration.ZERO, Duration.ZERO, List.of("llama-3.1-8b"), "s3cret", 0.25, null);
+                Duration.ofHours(6), Duration.ZERO, List.of("llama-3.1-8b"), "s3cret", 0.25, null);
         ScriptedDevice a = new ScriptedDevice("scripted:0", 24 * GIB, 20 * GIB);
         a.benchMillis = 1;
         start(s, ScriptedDevice.backend(a), true);
