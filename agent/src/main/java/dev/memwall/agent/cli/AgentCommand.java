@@ -7,6 +7,8 @@ import dev.memwall.agent.logging.CliLogConfigurator;
 import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.device.host.HostProbe;
 import dev.memwall.estimator.catalog.ModelCatalog;
+import dev.memwall.estimator.precision.Precision;
+import dev.memwall.estimator.precision.Precisions;
 import dev.memwall.estimator.source.LoadedModel;
 import java.io.IOException;
 import java.io.InputStream;
@@ -82,6 +84,11 @@ public final class AgentCommand implements Callable<Integer> {
             + "llama-3.1-8b,qwen2.5-7b,gemma-2-9b,qwen3-30b-a3b,llama-3.1-70b,gpt-oss-120b.")
     List<String> watch;
 
+    @Option(names = "--watch-precisions", paramLabel = "P", split = ",", description = "Precisions at which "
+            + "every watched model's fit is also exported as metrics (besides the best that fits now), so that "
+            + "Prometheus answers 'where does it fit at int4'. Default: bf16,fp8,int4.")
+    List<String> watchPrecisions;
+
     @Option(names = "--token-file", paramLabel = "FILE", description = "File whose first line is the bearer token "
             + "POST requests must carry. Required when --listen is beyond loopback.")
     String tokenFile;
@@ -92,7 +99,7 @@ public final class AgentCommand implements Callable<Integer> {
     String busyBelowFree;
 
     @Option(names = "--node", paramLabel = "NAME", description = "Node name for the metrics' node label. Default: "
-            + "none (MEMWALL_NODE, e.g. from the Kubernetes downward API).")
+            + "MEMWALL_NODE, else NODE_NAME (set from the Kubernetes downward API), else none.")
     String node;
 
     @Option(names = "--log-format", paramLabel = "FORMAT", description = "text or json (one JSON object per line). "
@@ -128,7 +135,7 @@ public final class AgentCommand implements Callable<Integer> {
         if (simulate != null && devices.simulate.isEmpty()) {
             devices.simulate = new ArrayList<>(Arrays.asList(simulate.split(",")));
         }
-        AgentSettings settings = settings(setting);
+        AgentSettings settings = settings(setting, env);
         List<LoadedModel> watched = new ArrayList<>();
         for (String id : settings.watch()) {
             var entry = ModelCatalog.builtIn().find(id).orElseThrow(() -> {
@@ -167,7 +174,7 @@ public final class AgentCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    private AgentSettings settings(Function<String, String> setting) {
+    private AgentSettings settings(Function<String, String> setting, Map<String, String> env) {
         InetSocketAddress address = address(orDefault(setting.apply("listen"), "127.0.0.1:" + AgentSettings.DEFAULT_PORT));
         Duration sample = duration("sample-interval", orDefault(setting.apply("sample-interval"), "5s"));
         Duration bench = duration("bench-interval", orDefault(setting.apply("bench-interval"), "6h"));
@@ -199,8 +206,24 @@ public final class AgentCommand implements Callable<Integer> {
                 throw new BadInputException("--token-file " + tokenPath + ": " + e.getMessage());
             }
         }
-        AgentSettings s = new AgentSettings(address, sample, bench, minBench, watchList, token, busy,
-                setting.apply("node"));
+        String node = setting.apply("node");
+        if (node == null && env.get("NODE_NAME") != null && !env.get("NODE_NAME").isBlank()) {
+            node = env.get("NODE_NAME").trim();
+            sources.put("node", "NODE_NAME");
+        }
+        String precisionsText = orDefault(setting.apply("watch-precisions"), "bf16,fp8,int4");
+        List<String> precisions = new ArrayList<>();
+        for (String p : precisionsText.split(",")) {
+            String name = p.trim();
+            if (name.isEmpty()) {
+                continue;
+            }
+            precisions.add(Precisions.weight(name).orElseThrow(() -> new BadInputException("unknown precision '"
+                    + name + "' for --watch-precisions; known: " + Precisions.weights().stream()
+                            .map(Precision::name).collect(java.util.stream.Collectors.joining(", ")))).name());
+        }
+        AgentSettings s = new AgentSettings(address, sample, bench, minBench, watchList, precisions, token, busy,
+                node);
         if (!s.loopback() && token == null) {
             throw new BadInputException("--listen " + address.getHostString() + ":" + address.getPort() + " is beyond "
                     + "loopback; give --token-file so that POST /api/v1/bench needs a token");
@@ -276,7 +299,7 @@ public final class AgentCommand implements Callable<Integer> {
             throw new BadInputException("--config " + path + ": " + e.getMessage());
         }
         List<String> known = List.of("listen", "sample-interval", "bench-interval", "min-bench-interval", "watch",
-                "token-file", "busy-below-free", "node", "log-format", "backend", "simulate");
+                "watch-precisions", "token-file", "busy-below-free", "node", "log-format", "backend", "simulate");
         for (String key : p.stringPropertyNames()) {
             if (!known.contains(key)) {
                 throw new BadInputException("--config " + path + ": unknown setting '" + key + "'; known: "

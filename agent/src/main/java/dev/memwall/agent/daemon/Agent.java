@@ -5,6 +5,8 @@ import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.device.Device;
 import dev.memwall.device.DeviceBackend;
 import dev.memwall.device.host.HostMemory;
+import dev.memwall.estimator.precision.Precision;
+import dev.memwall.estimator.precision.Precisions;
 import dev.memwall.estimator.source.LoadedModel;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -84,7 +86,10 @@ public final class Agent implements AgentHttp.Backend {
                 ? b.error() != null ? "failed: " + b.error() : b.deviceCount() + " device(s)" : "unavailable: "
                 + b.reason()));
         slots.forEach(s -> LOG.info("device {}: {}", s.id(), s.device.identity().name()));
-        Sampler sampler = new Sampler(slots, found.backends(), found.failures(), watched, hostReader,
+        List<Precision> precisions = settings.watchPrecisions().stream()
+                .map(p -> Precisions.weight(p).orElseThrow(() -> new IllegalArgumentException("unknown precision " + p)))
+                .toList();
+        Sampler sampler = new Sampler(slots, found.backends(), found.failures(), watched, precisions, hostReader,
                 settings.sampleInterval(), clock, errors);
         latest.set(sampler.sample());
         LOG.info("ready: {} device(s), {} watched model(s)", slots.size(), watched.size());

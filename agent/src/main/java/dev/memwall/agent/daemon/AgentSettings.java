@@ -15,12 +15,14 @@ import java.util.Objects;
  *                          asked for over HTTP
  * @param minBenchInterval  the least time between two benchmarks asked for over HTTP
  * @param watch             catalog ids evaluated on every device at every sample
+ * @param watchPrecisions   precisions each watched model is also evaluated at, for the metrics
  * @param token             the bearer token POST requests must carry, or null (only allowed on loopback)
  * @param busyFreeFraction  a device with less than this fraction of its memory free is busy: not benchmarked
  * @param node              the node name put on every metric, or null
  */
 public record AgentSettings(InetSocketAddress listen, Duration sampleInterval, Duration benchInterval,
-        Duration minBenchInterval, List<String> watch, String token, double busyFreeFraction, String node) {
+        Duration minBenchInterval, List<String> watch, List<String> watchPrecisions, String token,
+        double busyFreeFraction, String node) {
 
     public static final int DEFAULT_PORT = 9464;
     public static final List<String> DEFAULT_WATCH = List.of("llama-3.1-8b", "qwen2.5-7b", "gemma-2-9b",
@@ -29,6 +31,7 @@ public record AgentSettings(InetSocketAddress listen, Duration sampleInterval, D
     public AgentSettings {
         Objects.requireNonNull(listen, "listen");
         watch = List.copyOf(watch);
+        watchPrecisions = List.copyOf(watchPrecisions);
         if (sampleInterval.compareTo(Duration.ofMillis(100)) < 0) {
             throw new IllegalArgumentException("the sample interval must be at least 100ms, was "
                     + Durations.format(sampleInterval));
@@ -51,6 +54,7 @@ public record AgentSettings(InetSocketAddress listen, Duration sampleInterval, D
         return "listen=" + listen.getHostString() + ":" + listen.getPort() + " sample-interval="
                 + Durations.format(sampleInterval) + " bench-interval=" + Durations.format(benchInterval)
                 + " min-bench-interval=" + Durations.format(minBenchInterval) + " watch=" + String.join(",", watch)
+                + " watch-precisions=" + String.join(",", watchPrecisions)
                 + " token=" + (token == null ? "none" : "set") + " busy-below-free=" + busyFreeFraction
                 + " node=" + (node == null ? "none" : node);
     }

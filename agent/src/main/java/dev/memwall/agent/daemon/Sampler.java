@@ -16,6 +16,7 @@ import dev.memwall.estimator.fit.FitPlanner;
 import dev.memwall.estimator.fit.HostCapacity;
 import dev.memwall.estimator.fit.Mode;
 import dev.memwall.estimator.fit.Workload;
+import dev.memwall.estimator.precision.Precision;
 import dev.memwall.estimator.precision.Precisions;
 import dev.memwall.estimator.source.LoadedModel;
 import java.time.Clock;
@@ -44,6 +45,7 @@ final class Sampler {
     private final List<BackendReport> backends;
     private final List<DeviceFailure> failedDevices;
     private final List<LoadedModel> watched;
+    private final List<Precision> precisions;
     private final Supplier<HostMemory> hostReader;
     private final Duration interval;
     private final Clock clock;
@@ -51,12 +53,13 @@ final class Sampler {
     private long sequence;
 
     Sampler(List<DeviceSlot> slots, List<BackendReport> backends, List<DeviceFailure> failedDevices,
-            List<LoadedModel> watched, Supplier<HostMemory> hostReader, Duration interval, Clock clock,
-            AtomicLong errors) {
+            List<LoadedModel> watched, List<Precision> precisions, Supplier<HostMemory> hostReader,
+            Duration interval, Clock clock, AtomicLong errors) {
         this.slots = List.copyOf(slots);
         this.backends = List.copyOf(backends);
         this.failedDevices = List.copyOf(failedDevices);
         this.watched = List.copyOf(watched);
+        this.precisions = List.copyOf(precisions);
         this.hostReader = hostReader;
         this.interval = interval;
         this.clock = clock;
@@ -97,7 +100,13 @@ final class Sampler {
         for (Capacity c : capacities) {
             List<Snapshot.WatchedFit> perDevice = new ArrayList<>();
             for (LoadedModel m : watched) {
-                perDevice.add(new Snapshot.WatchedFit(m.input(), fit(m, c, hostCapacity)));
+                FitRow best = fit(m, c, hostCapacity, null);
+                perDevice.add(new Snapshot.WatchedFit(m.input(), best, true));
+                for (Precision p : precisions) {
+                    if (!p.equals(best.precision())) {
+                        perDevice.add(new Snapshot.WatchedFit(m.input(), fit(m, c, hostCapacity, p), false));
+                    }
+                }
             }
             fits.put(c.id(), perDevice);
         }
@@ -105,9 +114,9 @@ final class Sampler {
         return new Snapshot(sequence, now, report, status, capacities, hostCapacity, fits, errors.get());
     }
 
-    /** The watched model at inference, the default context, batch 1, its best precision now. */
-    static FitRow fit(LoadedModel m, Capacity c, HostCapacity host) {
-        Workload w = new Workload(null, Precisions.kvCache("fp16").orElseThrow(),
+    /** The watched model at inference, the default context, batch 1, at {@code p} or (null) its best precision now. */
+    static FitRow fit(LoadedModel m, Capacity c, HostCapacity host, Precision p) {
+        Workload w = new Workload(p, Precisions.kvCache("fp16").orElseThrow(),
                 Math.min(DEFAULT_CONTEXT, m.spec().maxContext()), 1, Mode.INFERENCE);
         return FitRows.row(new FitPlanner(m.spec(), null), m, w, c, 1, c.id(), host);
     }

@@ -40,7 +40,12 @@ public record Snapshot(long sequence, Instant sampledAt, ProbeReport report, Map
     public record DeviceStatus(boolean failed, String error, String benchState, String benchNote, Instant measuredAt) {
     }
 
-    /** A watched model on one device at the precision chosen for it. */
-    public record WatchedFit(String model, FitRow row) {
+    /**
+     * A watched model on one device at one precision.
+     *
+     * @param best whether this is the precision chosen for it (the best that fits now), as the page shows; the
+     *             others are the watch precisions, exported as metrics
+     */
+    public record WatchedFit(String model, FitRow row, boolean best) {
     }
 }

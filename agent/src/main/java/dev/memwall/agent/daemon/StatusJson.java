@@ -76,6 +76,9 @@ final class StatusJson {
                 : d.peakFp16Flops() / bandwidth);
         List<Object> models = new ArrayList<>();
         for (Snapshot.WatchedFit w : s.watched().getOrDefault(d.identity().id(), List.of())) {
+            if (!w.best()) {
+                continue;
+            }
             FitResult f = w.row().result();
             Roofline rl = f.roofline();
             Map<String, Object> x = new LinkedHashMap<>();
@@ -118,6 +121,9 @@ final class StatusJson {
         List<PopularFits.PopularFit> out = new ArrayList<>();
         s.watched().forEach((device, list) -> {
             for (Snapshot.WatchedFit w : list) {
+                if (!w.best()) {
+                    continue;
+                }
                 FitResult f = w.row().result();
                 boolean best = f.bestPrecision() != null;
                 out.add(new PopularFits.PopularFit(device, w.model(), f.fitsNow(), best && w.row().precision() != null

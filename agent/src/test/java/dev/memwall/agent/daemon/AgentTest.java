@@ -34,7 +34,7 @@ class AgentTest {
 
     static AgentSettings settings(Duration sample, String token) {
         return new AgentSettings(new InetSocketAddress("127.0.0.1", 0), sample, Duration.ofHours(6), Duration.ofMinutes(1),
-                List.of("llama-3.1-8b", "llama-3.1-70b"), token, 0.25, "node-a");
+                List.of("llama-3.1-8b", "llama-3.1-70b"), List.of("bf16", "int4"), token, 0.25, "node-a");
     }
 
     static List<LoadedModel> watched(AgentSettings s) {
@@ -108,6 +108,12 @@ class AgentTest {
                         + "GPU scripted:0\",node=\"node-a\"} 2.147483648E10")
                 .contains("memwall_model_fits{backend=\"scripted\",device=\"scripted:0\",model=\"llama-3.1-8b\"")
                 .contains("memwall_probe_errors_total", "jvm_memory_used_bytes", "process_cpu_seconds_total");
+        // The watch precisions are exported beside the best one. On 20 GiB free the 70B model fits at neither
+        // int4 (70.6B x 4.16 bits is 34 GiB of weights) nor bf16; the 8B model fits at int4.
+        assertThat(metrics.body()).containsPattern("memwall_model_fits\\{[^}]*model=\"llama-3.1-70b\",[^}]*"
+                + "precision=\"int4\"[^}]*} 0.0")
+                .containsPattern("memwall_model_fits\\{[^}]*model=\"llama-3.1-70b\",[^}]*precision=\"bf16\"[^}]*} 0.0")
+                .containsPattern("memwall_model_fits\\{[^}]*model=\"llama-3.1-8b\",[^}]*precision=\"int4\"[^}]*} 1.0");
         // OpenMetrics when asked.
         HttpResponse<String> om = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.port()
                 + "/metrics")).header("Accept", "application/openmetrics-text; version=1.0.0; charset=utf-8").build(),
@@ -191,7 +197,7 @@ class AgentTest {
     @Test
     void aZeroBenchIntervalMeasuresOnlyWhenAsked() throws Exception {
         AgentSettings s = new AgentSettings(new InetSocketAddress("127.0.0.1", 0), Duration.ofMillis(200),
-                Duration.ZERO, Duration.ofMinutes(1), List.of("llama-3.1-8b"), null, 0.25, null);
+                Duration.ZERO, Duration.ofMinutes(1), List.of("llama-3.1-8b"), List.of(), null, 0.25, null);
         ScriptedDevice a = new ScriptedDevice("scripted:0", 24 * GIB, 20 * GIB);
         a.benchMillis = 1;
         start(s, ScriptedDevice.backend(a), true);
@@ -219,7 +225,7 @@ class AgentTest {
     @Test
     void aTokenGuardsPost() throws Exception {
         AgentSettings s = new AgentSettings(new InetSocketAddress("127.0.0.1", 0), Duration.ofMillis(200),
-                Duration.ofHours(6), Duration.ZERO, List.of("llama-3.1-8b"), "s3cret", 0.25, null);
+                Duration.ofHours(6), Duration.ZERO, List.of("llama-3.1-8b"), List.of(), "s3cret", 0.25, null);
         ScriptedDevice a = new ScriptedDevice("scripted:0", 24 * GIB, 20 * GIB);
         a.benchMillis = 1;
         start(s, ScriptedDevice.backend(a), true);
