@@ -18,11 +18,8 @@ cp "$root/agent/target/memwall.jar" "$out/lib/memwall.jar"
 cp "$root/src-test-gpu/target/src-test-gpu-"*-tests.jar "$out/lib/gpu-tests.jar"
 cp "$root/src-test-gpu/target/bundle-lib/"*.jar "$out/lib/"
 
-# jdeps also names java.desktop (JNA's optional AWT helpers, never called here); leaving it out keeps the bundle
-# small. jdk.zipfs lets the JUnit launcher scan the test jar; jdk.httpserver serves the agent.
-modules=java.base,java.logging,java.management,java.naming,java.xml,jdk.unsupported,jdk.zipfs,jdk.httpserver
-"$java_home/bin/jlink" --add-modules "$modules" \
-    --strip-debug --no-header-files --no-man-pages --compress=2 --output "$out/jre"
+# The same trimmed runtime as the container image (jdk.zipfs lets the JUnit launcher scan the test jar).
+"$root/docker/build-runtime.sh" "$out/jre"
 
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash

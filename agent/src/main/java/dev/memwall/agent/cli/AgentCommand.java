@@ -63,7 +63,7 @@ public final class AgentCommand implements Callable<Integer> {
     DeviceOptions devices;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to serve on. Default: "
-            + "127.0.0.1:9464. Beyond loopback, POST needs the token of --token-file.")
+            + "127.0.0.1:9464. Beyond loopback, POST needs the token of --token-file (and is refused without one).")
     String listen;
 
     @Option(names = "--sample-interval", paramLabel = "DURATION", description = "How often devices are read "
@@ -149,6 +149,9 @@ public final class AgentCommand implements Callable<Integer> {
 
         CliLogConfigurator.forDaemon(format.equals("json"));
         LOG.info("memwall {} agent: {} ({})", Version.get(), settings.describe(), describeSources());
+        if (!settings.postAllowed()) {
+            LOG.warn("listening beyond loopback without --token-file: POST /api/v1/bench is refused");
+        }
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             // Without TCP_NODELAY the JDK server's small answers wait on delayed ACKs (tens of ms each).
             System.setProperty("sun.net.httpserver.nodelay", "true");
@@ -224,10 +227,6 @@ public final class AgentCommand implements Callable<Integer> {
         }
         AgentSettings s = new AgentSettings(address, sample, bench, minBench, watchList, precisions, token, busy,
                 node);
-        if (!s.loopback() && token == null) {
-            throw new BadInputException("--listen " + address.getHostString() + ":" + address.getPort() + " is beyond "
-                    + "loopback; give --token-file so that POST /api/v1/bench needs a token");
-        }
         return s;
     }
 

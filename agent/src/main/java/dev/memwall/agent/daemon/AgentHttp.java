@@ -202,6 +202,9 @@ final class AgentHttp {
     }
 
     private void authorize(HttpExchange x) throws HttpError {
+        if (!settings.postAllowed()) {
+            throw new HttpError(403, "this agent listens beyond loopback without --token-file, so it takes no POST");
+        }
         if (settings.token() == null) {
             return;
         }

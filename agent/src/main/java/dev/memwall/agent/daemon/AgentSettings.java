@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param minBenchInterval  the least time between two benchmarks asked for over HTTP
  * @param watch             catalog ids evaluated on every device at every sample
  * @param watchPrecisions   precisions each watched model is also evaluated at, for the metrics
- * @param token             the bearer token POST requests must carry, or null (only allowed on loopback)
+ * @param token             the bearer token POST requests must carry, or null (then POST is served only on
+ *                          loopback)
  * @param busyFreeFraction  a device with less than this fraction of its memory free is busy: not benchmarked
  * @param node              the node name put on every metric, or null
  */
@@ -47,6 +48,11 @@ public record AgentSettings(InetSocketAddress listen, Duration sampleInterval, D
     /** Whether the server answers only this host. */
     public boolean loopback() {
         return listen.getAddress() != null && listen.getAddress().isLoopbackAddress();
+    }
+
+    /** Whether POST requests can be served: on loopback, or with a token to check. */
+    public boolean postAllowed() {
+        return loopback() || token != null;
     }
 
     /** A path-free description for the start-up log line. */

@@ -195,6 +195,19 @@ class AgentTest {
     }
 
     @Test
+    void beyondLoopbackWithoutATokenPostIsRefused() throws Exception {
+        AgentSettings s = new AgentSettings(new InetSocketAddress("0.0.0.0", 0), Duration.ofMillis(200),
+                Duration.ofHours(6), Duration.ZERO, List.of("llama-3.1-8b"), List.of(), null, 0.25, null);
+        assertThat(s.postAllowed()).isFalse();
+        start(s, ScriptedDevice.backend(new ScriptedDevice("scripted:0", 24 * GIB, 20 * GIB)), true);
+        HttpResponse<String> r = post("/api/v1/bench", null);
+        assertThat(r.statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(r.body()).get("error").asText())
+                .isEqualTo("this agent listens beyond loopback without --token-file, so it takes no POST");
+        assertThat(get("/api/v1/probe").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void aZeroBenchIntervalMeasuresOnlyWhenAsked() throws Exception {
         AgentSettings s = new AgentSettings(new InetSocketAddress("127.0.0.1", 0), Duration.ofMillis(200),
                 Duration.ZERO, Duration.ofMinutes(1), List.of("llama-3.1-8b"), List.of(), null, 0.25, null);
