@@ -38,11 +38,17 @@ final class AgentProcess implements AutoCloseable {
         }
     }
 
-    /** Starts the agent and waits (up to a minute) until /readyz answers 200. */
+    /** Starts the agent from the packaged jar and waits (up to a minute) until /readyz answers 200. */
     static AgentProcess start(Path dir, Map<String, String> env, String... args) throws Exception {
+        return start(dir, env, List.of(MemwallJarIT.java(), "-jar", JAR.toAbsolutePath().toString()), args);
+    }
+
+    /** As {@link #start(Path, Map, String...)} with another way to run memwall (a launcher). */
+    static AgentProcess start(Path dir, Map<String, String> env, List<String> memwall, String... args)
+            throws Exception {
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of(MemwallJarIT.java(), "-jar", JAR.toAbsolutePath().toString(),
-                "agent", "--listen", "127.0.0.1:" + port));
+        List<String> command = new ArrayList<>(memwall);
+        command.addAll(List.of("agent", "--listen", "127.0.0.1:" + port));
         command.addAll(List.of(args));
         Path log = dir.resolve("agent-" + port + ".log");
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
