@@ -109,8 +109,12 @@ class AgentIT {
 
     @Test
     void sigtermStopsTheAgentWithExitZeroWithinFiveSeconds() throws Exception {
-        try (AgentProcess agent = AgentProcess.start(dir, Map.of(), "--simulate", "h100-sxm", "--sample-interval",
-                "1s")) {
+        // NODE_NAME (the Kubernetes downward API) labels the series.
+        try (AgentProcess agent = AgentProcess.start(dir, Map.of("NODE_NAME", "gpu-node-7"), "--simulate", "h100-sxm",
+                "--sample-interval", "1s")) {
+            assertThat(agent.get("/metrics").body()).contains("memwall_device_memory_total_bytes{backend=\"simulated\","
+                    + "device=\"sim:0\",name=\"NVIDIA H100 SXM5 80GB\",node=\"gpu-node-7\"}");
+            assertThat(agent.log()).contains("node from NODE_NAME");
             long[] exit = agent.terminate(10);
             assertThat(exit[0]).as(agent.log()).isZero();
             assertThat(exit[1]).isLessThan(5000);
