@@ -45,7 +45,8 @@ final class BenchScheduler {
     });
     private boolean running;
     private boolean queued;
-    private Instant lastStart;
+    /** When the last run started, on the monotonic clock; null before the first. */
+    private Long lastStartNanos;
     private volatile boolean stopping;
 
     BenchScheduler(List<DeviceSlot> slots, Supplier<Snapshot> latest, AgentSettings settings,
@@ -79,7 +80,7 @@ final class BenchScheduler {
         if (running || queued) {
             return Request.RUNNING;
         }
-        if (lastStart != null && clock.instant().isBefore(lastStart.plus(settings.minBenchInterval()))) {
+        if (lastStartNanos != null && System.nanoTime() - lastStartNanos < settings.minBenchInterval().toNanos()) {
             return Request.TOO_SOON;
         }
         queued = true;
@@ -89,10 +90,11 @@ final class BenchScheduler {
 
     /** Seconds until a request would be accepted, at least 1. */
     synchronized long retryAfterSeconds() {
-        if (lastStart == null) {
+        if (lastStartNanos == null) {
             return 1;
         }
-        return Math.max(1, Duration.between(clock.instant(), lastStart.plus(settings.minBenchInterval())).toSeconds());
+        long left = settings.minBenchInterval().toNanos() - (System.nanoTime() - lastStartNanos);
+        return Math.max(1, (left + 999_999_999L) / 1_000_000_000L);
     }
 
     synchronized boolean running() {
@@ -103,7 +105,7 @@ final class BenchScheduler {
         synchronized (this) {
             running = true;
             queued = false;
-            lastStart = clock.instant();
+            lastStartNanos = System.nanoTime();
         }
         boolean anySkipped = false;
         try {

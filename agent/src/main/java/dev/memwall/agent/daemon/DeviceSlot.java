@@ -19,7 +19,9 @@ final class DeviceSlot {
     String memoryError;
     Map<String, Object> attributes = Map.of();
     int failures;
-    Instant nextTry = Instant.MIN;
+    /** When to try a failed device again, on the monotonic clock ({@link System#nanoTime()}): wall-clock jumps
+     *  neither stall nor hurry the retries. */
+    long nextTryNanos;
 
     // Written by the benchmark thread.
     volatile BandwidthResult bandwidth;

@@ -71,7 +71,7 @@ final class Sampler {
         List<DeviceReport> reports = new ArrayList<>();
         Map<String, Snapshot.DeviceStatus> status = new LinkedHashMap<>();
         for (DeviceSlot slot : slots) {
-            read(slot, now);
+            read(slot, System.nanoTime());
             BandwidthResult b = slot.bandwidth != null ? slot.bandwidth
                     : BandwidthResult.notMeasured(slot.device.theoreticalBandwidthBytesPerSecond());
             reports.add(new DeviceReport(slot.device.identity(), slot.memoryError == null ? slot.memory : null,
@@ -121,8 +121,8 @@ final class Sampler {
         return FitRows.row(new FitPlanner(m.spec(), null), m, w, c, 1, c.id(), host);
     }
 
-    private void read(DeviceSlot slot, Instant now) {
-        if (slot.failures > 0 && now.isBefore(slot.nextTry)) {
+    private void read(DeviceSlot slot, long nowNanos) {
+        if (slot.failures > 0 && nowNanos - slot.nextTryNanos < 0) {
             return;
         }
         try {
@@ -137,7 +137,7 @@ final class Sampler {
             slot.failures++;
             errors.incrementAndGet();
             Duration wait = backoff(slot.failures);
-            slot.nextTry = now.plus(wait);
+            slot.nextTryNanos = nowNanos + wait.toNanos();
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             slot.memoryError = message + "; retrying in " + Durations.format(Duration.ofSeconds(
                     Math.max(1, wait.toSeconds())));
