@@ -167,4 +167,17 @@ class MemwallJarIT {
             }
         }
     }
+
+    @Test
+    void anUnwritableTempDirectoryIsSaidPlainlyNotTakenForAMissingDriver(@TempDir Path dir) throws Exception {
+        // A file where the temporary directory should be stands in for a read-only disk (root writes anywhere).
+        Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
+        Run r = run(dir, Map.of(), 120, java(), "-Djava.io.tmpdir=" + file.resolve("tmp"), "-jar",
+                JAR.toAbsolutePath().toString(), "probe", "--no-bench");
+        assertThat(r.code()).as(r.err()).isZero();
+        String said = "the Java bindings could not unpack their native library: java.io.tmpdir (" + file.resolve("tmp")
+                + ") is not a writable directory";
+        assertThat(r.out()).contains("cuda: " + said, "nvml: " + said, "opencl: " + said, "Host memory: ");
+        assertThat(r.err()).doesNotContain("Exception");
+    }
 }

@@ -164,7 +164,7 @@ public final class AgentCommand implements Callable<Integer> {
             agent.start();
         } catch (IOException e) {
             agent.stop(Duration.ofSeconds(1));
-            throw new RuntimeFailureException("could not listen on " + settings.listen().getHostString() + ":"
+            throw new RuntimeFailureException("could not listen on " + settings.listen().getAddress().getHostAddress() + ":"
                     + settings.listen().getPort() + ": " + e.getMessage());
         }
         try {

@@ -2,7 +2,6 @@ package dev.memwall.agent.daemon;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
 import dev.memwall.agent.fit.FitRows;
 import dev.memwall.agent.render.FitView;
 import dev.memwall.agent.render.Json;
@@ -21,11 +20,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.spi.JettyHttpServer;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +45,9 @@ final class AgentHttp {
 
     static final int MAX_QUERY_BYTES = 2048;
     static final int MAX_BODY_BYTES = 4096;
-    static final int THREADS = 8;
+    static final int THREADS = 16;
+    static final int MAX_HEADER_BYTES = 8192;
+    static final long IDLE_TIMEOUT_MILLIS = 30_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentHttp.class);
     private static final List<String> GET = List.of("GET", "HEAD");
@@ -55,8 +65,8 @@ final class AgentHttp {
     private final AgentSettings settings;
     private final Backend agent;
     private final String version;
-    private final HttpServer server;
-    private final ExecutorService pool;
+    private final JettyHttpServer server;
+    private final Server jetty;
     private final byte[] page;
     private final java.util.concurrent.ConcurrentHashMap<String, byte[]> fits =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -67,14 +77,45 @@ final class AgentHttp {
         this.agent = agent;
         this.version = version;
         this.page = readPage();
-        server = HttpServer.create(settings.listen(), 512);
-        AtomicInteger n = new AtomicInteger();
-        pool = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "memwall-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
+        // Jetty behind the JDK's HttpServer API: it reads request heads on its selector, without holding a thread,
+        // so slow clients and idle connections cannot starve the handlers (the JDK's own server reads them on
+        // its worker threads).
+        QueuedThreadPool threads = new QueuedThreadPool(THREADS, 2, 60_000);
+        threads.setName("memwall-http");
+        threads.setDaemon(true);
+        jetty = new Server(threads);
+        jetty.setHandler(new ContextHandlerCollection());
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        http.setRequestHeaderSize(MAX_HEADER_BYTES);
+        server = new JettyHttpServer(jetty, false, http);
+        server.bind(settings.listen(), 512);
+        for (Connector c : jetty.getConnectors()) {
+            if (c instanceof ServerConnector sc) {
+                sc.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
+                HttpConnectionFactory f = sc.getConnectionFactory(HttpConnectionFactory.class);
+                if (f != null) {
+                    f.getHttpConfiguration().setSendServerVersion(false);
+                    f.getHttpConfiguration().setSendXPoweredBy(false);
+                    f.getHttpConfiguration().setRequestHeaderSize(MAX_HEADER_BYTES);
+                }
+            }
+        }
+        // Requests Jetty refuses before they reach a handler (malformed, headers too large) get the same one-line
+        // JSON error as the rest.
+        jetty.setErrorHandler(new ErrorHandler() {
+            @Override
+            protected void generateResponse(Request request, Response response, int code, String message,
+                    Throwable cause, Callback callback) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("error", message == null || message.isBlank() ? HttpStatus.getMessage(code) : message);
+                m.put("status", code);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+                response.write(true, java.nio.ByteBuffer.wrap((Json.write(m) + "\n").getBytes(StandardCharsets.UTF_8)),
+                        callback);
+            }
         });
-        server.setExecutor(pool);
         MetricsHandler filtered = new MetricsHandler(registry);
         ScrapeCache metrics = new ScrapeCache(registry);
         server.createContext("/metrics", endpoint("/metrics", GET, (x, q) -> {
@@ -142,19 +183,32 @@ final class AgentHttp {
         }));
     }
 
-    void start() {
-        server.start();
-        LOG.info("listening on http://{}:{}/", settings.listen().getHostString(), port());
+    void start() throws IOException {
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            // Jetty wraps the bind failure; say what the system said (e.g. "Address already in use").
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            throw new IOException(root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage(), e);
+        }
+        LOG.info("listening on http://{}:{}/", settings.listen().getAddress().getHostAddress(), port());
     }
 
     int port() {
+        for (Connector c : jetty.getConnectors()) {
+            if (c instanceof ServerConnector sc && sc.getLocalPort() > 0) {
+                return sc.getLocalPort();
+            }
+        }
         return server.getAddress().getPort();
     }
 
     /** Stops accepting at once; requests in flight get up to {@code seconds} to finish. */
     void stop(int seconds) {
         server.stop(seconds);
-        pool.shutdownNow();
     }
 
     private interface Handler {

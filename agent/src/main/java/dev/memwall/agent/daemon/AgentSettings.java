@@ -57,7 +57,7 @@ public record AgentSettings(InetSocketAddress listen, Duration sampleInterval, D
 
     /** A path-free description for the start-up log line. */
     public String describe() {
-        return "listen=" + listen.getHostString() + ":" + listen.getPort() + " sample-interval="
+        return "listen=" + listen.getAddress().getHostAddress() + ":" + listen.getPort() + " sample-interval="
                 + Durations.format(sampleInterval) + " bench-interval=" + Durations.format(benchInterval)
                 + " min-bench-interval=" + Durations.format(minBenchInterval) + " watch=" + String.join(",", watch)
                 + " watch-precisions=" + String.join(",", watchPrecisions)

@@ -61,4 +61,16 @@ class AgentCommandTest {
         assertThat(r.err()).isEqualTo("memwall: --token-file " + token + ": " + token + " holds no token"
                 + System.lineSeparator());
     }
+
+    @Test
+    void aTakenPortIsOneLineAndExitOne() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            CliTest.Result r = CliTest.run("agent", "--simulate", "h100-sxm", "--listen", "127.0.0.1:" + port);
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err()).startsWith("memwall: could not listen on 127.0.0.1:" + port + ": ")
+                    .doesNotContain("\tat ").hasLineCount(1);
+        }
+    }
 }

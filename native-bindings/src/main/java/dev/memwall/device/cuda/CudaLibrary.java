@@ -1,6 +1,7 @@
 package dev.memwall.device.cuda;
 
 import dev.memwall.device.Availability;
+import dev.memwall.device.NativeUnpack;
 import jcuda.driver.JCudaDriver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,9 @@ final class CudaLibrary {
 
         private static Availability load() {
             if (!driverLibraryPresent()) {
+                if (NativeUnpack.problem() != null) {
+                    return Availability.no(NativeUnpack.problem());
+                }
                 return Availability.no("the NVIDIA driver library (" + DRIVER_LIBRARY
                         + ") was not found; install the NVIDIA driver to use the cuda backend");
             }
@@ -57,6 +61,9 @@ final class CudaLibrary {
                 rc = JCudaDriver.cuInit(0);
             } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
                 LOG.debug("JCuda driver bindings did not load", e);
+                if (NativeUnpack.problem() != null) {
+                    return Availability.no(NativeUnpack.problem());
+                }
                 return Availability.no("the NVIDIA driver library (" + DRIVER_LIBRARY
                         + ") was not found; install the NVIDIA driver to use the cuda backend");
             }

@@ -6,6 +6,7 @@ import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
 import dev.memwall.device.Availability;
+import dev.memwall.device.NativeUnpack;
 import dev.memwall.device.DeviceException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,6 +95,9 @@ final class Nvml {
                 loaded = Native.load(LIBRARY, Api.class);
             } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
                 LOG.debug("NVML did not load", e);
+                if (NativeUnpack.problem() != null) {
+                    return Availability.no(NativeUnpack.problem());
+                }
                 return Availability.no("the NVIDIA management library (" + LIBRARY
                         + ") was not found; install the NVIDIA driver to use the nvml backend");
             }

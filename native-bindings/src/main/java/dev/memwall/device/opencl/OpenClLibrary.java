@@ -1,6 +1,7 @@
 package dev.memwall.device.opencl;
 
 import dev.memwall.device.Availability;
+import dev.memwall.device.NativeUnpack;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +56,9 @@ final class OpenClLibrary {
                 return Availability.yes();
             } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
                 LOG.debug("OpenCL library did not load", e);
+                if (NativeUnpack.problem() != null) {
+                    return Availability.no(NativeUnpack.problem());
+                }
                 return Availability.no("the OpenCL loader library (libOpenCL.so.1) was not found; " + INSTALL_HINT);
             }
         }
