@@ -35,6 +35,23 @@ public final class HfConfigReader {
     }
 
     static ModelSpec fromMap(Map<String, Object> root, String file, String id) throws ModelFormatException {
+        ModelSpec spec;
+        try {
+            spec = build(root, file, id);
+            // Sizes that overflow 64-bit arithmetic are refused here, not left for fit to trip over.
+            spec.parameters();
+            spec.activeParametersWithoutInputEmbedding();
+            spec.kvCacheElements(Math.max(1, spec.maxContext()));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file, -1, e.getMessage());
+        } catch (ArithmeticException e) {
+            throw new ModelFormatException(file, -1, "the sizes given overflow 64-bit arithmetic (" + e.getMessage()
+                    + ")");
+        }
+        return spec;
+    }
+
+    private static ModelSpec build(Map<String, Object> root, String file, String id) throws ModelFormatException {
         Config c = new Config(root, file);
         // Multimodal configs (gemma3) keep the language model under text_config.
         if (root.get("text_config") instanceof Map<?, ?> text && !root.containsKey("num_hidden_layers")) {

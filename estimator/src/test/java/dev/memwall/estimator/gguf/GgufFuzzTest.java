@@ -5,17 +5,16 @@ import static dev.memwall.estimator.gguf.GgufValueType.STRING;
 import static dev.memwall.estimator.gguf.GgufValueType.UINT8;
 import static dev.memwall.estimator.gguf.GgufWriter.array;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.memwall.estimator.gguf.GgufWriter.Written;
 import dev.memwall.estimator.io.ModelFormatException;
+import dev.memwall.estimator.testing.Fuzz;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -32,8 +31,7 @@ import org.junit.jupiter.api.Test;
 class GgufFuzzTest {
 
     private static final long SEED = 0x6767_7566L;
-    private static final int VARIANTS = 3000;
-    private static final Duration LIMIT = Duration.ofSeconds(1);
+    private static final int VARIANTS = Fuzz.cases(3000);
     private static final Path REGRESSIONS = Path.of("src/test/resources/dev/memwall/estimator/gguf/regressions");
 
     @Test
@@ -95,7 +93,7 @@ class GgufFuzzTest {
      */
     private static String outcome(byte[] input) {
         try {
-            return assertTimeoutPreemptively(LIMIT, () -> {
+            return Fuzz.bounded("gguf input of " + input.length + " bytes", () -> {
                 try {
                     GgufReader.read(new BytesChannel(input), "fuzz.gguf", input.length);
                     return null;

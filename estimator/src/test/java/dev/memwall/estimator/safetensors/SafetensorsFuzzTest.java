@@ -1,16 +1,15 @@
 package dev.memwall.estimator.safetensors;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.memwall.estimator.io.ModelFormatException;
+import dev.memwall.estimator.testing.Fuzz;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SafetensorsFuzzTest {
     private static final long SEED = 0x5afe_7e50L;
-    private static final int MUTATIONS = 3000;
+    private static final int MUTATIONS = Fuzz.cases(3000);
     private static final Path REGRESSIONS = Path.of("src/test/resources/dev/memwall/estimator/safetensors/regressions");
     private static final Pattern NUMBER = Pattern.compile("-?[0-9]+");
     private static final Pattern DTYPE = Pattern.compile("\"dtype\":\"[A-Z0-9_]*\"");
@@ -108,7 +107,7 @@ class SafetensorsFuzzTest {
     private void check(byte[] input, String what) throws IOException {
         Path file = Files.write(dir.resolve("fuzz.safetensors"), input);
         try {
-            boolean ok = assertTimeoutPreemptively(Duration.ofSeconds(1), () -> parseOrRefuse(file), what);
+            boolean ok = Fuzz.bounded(what, () -> parseOrRefuse(file));
             if (ok) {
                 accepted++;
             } else {
