@@ -5,6 +5,6 @@ public final class BadInputException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     public BadInputException(String message) {
-        super(message);
+        super(dev.memwall.agent.render.OneLine.of(message));
     }
 }

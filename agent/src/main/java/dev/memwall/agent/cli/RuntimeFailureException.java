@@ -5,6 +5,6 @@ public final class RuntimeFailureException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     public RuntimeFailureException(String message) {
-        super(message);
+        super(dev.memwall.agent.render.OneLine.of(message));
     }
 }

@@ -7,7 +7,7 @@ final class HttpError extends Exception {
     final int status;
 
     HttpError(int status, String message) {
-        super(message, null, false, false);
+        super(dev.memwall.agent.render.OneLine.of(message), null, false, false);
         this.status = status;
     }
 }

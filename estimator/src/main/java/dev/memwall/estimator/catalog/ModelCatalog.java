@@ -175,10 +175,15 @@ public final class ModelCatalog {
     /** Ids close to an unknown one, for "did you mean" messages. */
     public List<String> suggestions(String unknown) {
         String u = unknown.toLowerCase(Locale.ROOT);
-        String stem = u.split("[-.]")[0];
+        String[] parts = u.split("[-.]");
+        // "..", "-" and the like have no stem; an empty one would match every id.
+        String stem = parts.length == 0 ? "" : parts[0];
         List<String> out = new ArrayList<>();
+        if (u.isBlank()) {
+            return out;
+        }
         for (String id : byId.keySet()) {
-            if (id.contains(u) || u.contains(id) || id.startsWith(stem)) {
+            if (id.contains(u) || u.contains(id) || (!stem.isEmpty() && id.startsWith(stem))) {
                 out.add(id);
             }
         }
