@@ -70,20 +70,27 @@ while time.time() < stop:
     time.sleep(max(0, min(30, stop - time.time())))
 t.join()
 
+# Readings taken while a benchmark holds its buffers (resident memory over twice the median) say nothing about
+# growth; they are listed above and left out of the slopes.
+rss_sorted = sorted(r[2] for r in rows)
+median_rss = rss_sorted[len(rss_sorted) // 2]
+steady = [r for r in rows if r[2] <= 2 * median_rss]
+print(f"{len(rows) - len(steady)} of {len(rows)} readings taken during a benchmark (left out of the slopes)")
+
 def slope(i):
-    xs = [r[0] for r in rows]
-    ys = [r[i] for r in rows]
+    xs = [r[0] for r in steady]
+    ys = [r[i] for r in steady]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     den = sum((x - mx) ** 2 for x in xs)
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else 0.0
 
-half = len(rows) // 2
+half = len(steady) // 2
 print(f"requests: {counts['ok']} ok, {counts['failed']} failed in {minutes:g} min "
       f"({counts['ok'] / (minutes * 60):.1f}/s)")
 for name, i, unit in [("heap after GC", 1, "MiB"), ("RSS", 2, "MiB")]:
-    late = rows[half:]
-    print(f"{name}: first {rows[0][i]:.1f} {unit}, last {rows[-1][i]:.1f} {unit}, "
-          f"min..max {min(r[i] for r in rows):.1f}..{max(r[i] for r in rows):.1f} {unit}, "
+    late = steady[half:]
+    print(f"{name}: first {steady[0][i]:.1f} {unit}, last {steady[-1][i]:.1f} {unit}, "
+          f"min..max {min(r[i] for r in steady):.1f}..{max(r[i] for r in steady):.1f} {unit}, "
           f"slope {slope(i):+.3f} {unit}/min (second half {min(r[i] for r in late):.1f}..{max(r[i] for r in late):.1f})")
 for name, i in [("threads", 3), ("file descriptors", 4)]:
     print(f"{name}: first {rows[0][i]}, last {rows[-1][i]}, min..max {min(r[i] for r in rows)}..{max(r[i] for r in rows)}")
