@@ -58,6 +58,7 @@ class AgentHostileIT {
         try (AgentProcess agent = AgentProcess.start(dir, Map.of(), "--simulate", "h100-sxm", "--sample-interval",
                 "1s")) {
             int port = agent.port;
+            long t0 = System.nanoTime();
 
             // Slowloris: 200 connections each sending one header line every 250 ms, never finishing.
             List<Socket> slow = new ArrayList<>();
@@ -84,6 +85,7 @@ class AgentHostileIT {
                 s.close();
             }
 
+            System.out.printf("slowloris phase done at %d ms%n", (System.nanoTime() - t0) / 1_000_000);
             // 10,000 connections that never send a byte.
             List<SocketChannel> idle = new ArrayList<>();
             try {
@@ -103,6 +105,7 @@ class AgentHostileIT {
                 }
             }
 
+            System.out.printf("idle phase done at %d ms%n", (System.nanoTime() - t0) / 1_000_000);
             // Oversized headers, malformed methods and paths: an error status, never a hang.
             byte[] big = ("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(64 * 1024) + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII);
@@ -115,7 +118,7 @@ class AgentHostileIT {
                     "GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n", "\u0000\u0001garbage\r\n\r\n",
                     "GET / HTTP/9.9\r\n\r\n")) {
                 String[] answer = raw(port, bad.getBytes(StandardCharsets.ISO_8859_1), 5000);
-                assertThat(answer[0]).as(bad).startsWith("HTTP/1.1 4");
+                assertThat(answer[0]).as(bad).matches("HTTP/1.1 (4\\d\\d|505) .*");
                 assertThat(answer[1]).as(bad).doesNotContain("Exception", "\tat ");
             }
             healthy(port);

@@ -145,6 +145,43 @@ class FakeGpuIT {
     }
 
     @Test
+    void aGpuLostBetweenSamplesIsMarkedFailedWhileTheOtherKeepsReporting() throws Exception {
+        // The A100's fifth NVML memory reading and every later one fail with NVML_ERROR_GPU_IS_LOST (15).
+        Path configFile = dir.resolve("gpus.conf");
+        Files.writeString(configFile, FakeDriver.twoGpuConfig()
+                + "fault nvml nvmlDeviceGetMemoryInfo_v2 5 15 device=1 sticky\n");
+        Map<String, String> env = new HashMap<>(FakeDriver.processEnvironment(configFile));
+        env.put(FakeDriver.COUNTERS_ENV, dir.resolve("counters.txt").toString());
+        env.put("OCL_ICD_VENDORS", Files.createDirectories(dir.resolve("no-icd")).toString());
+        try (AgentProcess agent = AgentProcess.start(dir, env, "--sample-interval", "200ms", "--bench-interval",
+                "0")) {
+            ObjectMapper json = new ObjectMapper();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            JsonNode devices;
+            while (true) {
+                devices = json.readTree(agent.get("/api/v1/status").body()).get("devices");
+                if (devices.get(1).get("state").asText().equals("failed")) {
+                    break;
+                }
+                assertThat(System.nanoTime()).as(agent.log()).isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            assertThat(devices.get(1).get("error").asText()).contains("GPU is lost (15)").contains("retrying in");
+            long before = json.readTree(agent.get("/readyz").body()).get("sequence").asLong();
+            Thread.sleep(1000);
+            JsonNode after = json.readTree(agent.get("/api/v1/status").body());
+            assertThat(after.get("sequence").asLong()).isGreaterThan(before + 2);
+            assertThat(after.get("devices").get(0).get("state").asText()).isEqualTo("ok");
+            assertThat(after.get("devices").get(0).get("memory").get("free_bytes").asLong()).isEqualTo(3L << 30);
+            assertThat(agent.get("/metrics").body()).contains("memwall_device_up{backend=\"cuda\",device=\"cuda:1\"")
+                    .containsPattern("memwall_probe_errors_total [1-9]");
+            long[] exit = agent.terminate(10);
+            assertThat(exit[0]).as(agent.log()).isZero();
+        }
+        assertNothingLeaked();
+    }
+
+    @Test
     void cuInitFailingIsOneLineAndExitOne() throws Exception {
         MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig() + "fault cuda cuInit 1 999\n", "--backend", "cuda");
         assertThat(r.code()).isEqualTo(1);

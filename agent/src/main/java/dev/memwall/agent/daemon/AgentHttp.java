@@ -48,6 +48,7 @@ final class AgentHttp {
     static final int THREADS = 16;
     static final int MAX_HEADER_BYTES = 8192;
     static final long IDLE_TIMEOUT_MILLIS = 30_000;
+    static final int ACCEPT_QUEUE = 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentHttp.class);
     private static final List<String> GET = List.of("GET", "HEAD");
@@ -94,6 +95,9 @@ final class AgentHttp {
         for (Connector c : jetty.getConnectors()) {
             if (c instanceof ServerConnector sc) {
                 sc.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
+                // Jetty's default accept queue of 0 leaves the kernel's minimum: a burst of connections then
+                // waits on SYN retries (seconds) before it is even accepted.
+                sc.setAcceptQueueSize(ACCEPT_QUEUE);
                 HttpConnectionFactory f = sc.getConnectionFactory(HttpConnectionFactory.class);
                 if (f != null) {
                     f.getHttpConfiguration().setSendServerVersion(false);
