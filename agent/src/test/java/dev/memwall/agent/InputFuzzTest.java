@@ -52,6 +52,21 @@ class InputFuzzTest {
     }
 
     @Test
+    void inputsTheFuzzersFoundStayFixed() {
+        SpecParser parser = new SpecParser(HardwareCatalog.builtIn());
+        for (String spec : List.of("-", "- ", "..", "h100\nsxm", "\u0000")) {
+            try {
+                parser.parse(spec);
+            } catch (BadInputException e) {
+                assertThat(e.getMessage()).doesNotContain("\n").startsWith("bad SPEC '");
+            }
+        }
+        assertThat(QueryFuzzing.status("model=..&batch=bf16")).isEqualTo(404);
+        assertThat(QueryFuzzing.status("model=-")).isEqualTo(404);
+        assertThat(QueryFuzzing.status("model=llama%0Ax")).isEqualTo(404);
+    }
+
+    @Test
     void simulateSpecsParseOrAreOneLineOfBadInput() {
         SpecParser parser = new SpecParser(HardwareCatalog.builtIn());
         Random r = new Random(0x5bec);

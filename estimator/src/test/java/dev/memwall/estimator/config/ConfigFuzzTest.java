@@ -54,8 +54,30 @@ class ConfigFuzzTest {
         "1.5", "NaN", "\"32\"", "null", "true", "[]", "{}", "[1, 2]", "18446744073709551616", "4096.0", "3e9"};
     private static final Pattern NUMBER = Pattern.compile("(?<=: )-?\\d+(\\.\\d+)?");
 
+    /** Inputs that once broke the reader, replayed by every build. */
+    private static final Path REGRESSIONS = Path.of("src/test/resources/dev/memwall/estimator/config/regressions");
+
     @TempDir
     Path dir;
+
+    @Test
+    void keptRegressionsReadOrAreRefused() throws Exception {
+        List<Path> inputs;
+        try (var files = Files.list(REGRESSIONS)) {
+            inputs = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        }
+        assertThat(inputs).isNotEmpty();
+        for (Path input : inputs) {
+            Fuzz.bounded(input.toString(), () -> {
+                try {
+                    fit(HfConfigReader.read(input, "fuzz"));
+                } catch (ModelFormatException e) {
+                    assertThat(e.getMessage()).doesNotContain("\n");
+                }
+                return null;
+            });
+        }
+    }
 
     @Test
     void mutatedConfigsReadOrAreRefusedAndWhatReadsCanBeFitted() throws Exception {
@@ -85,6 +107,9 @@ class ConfigFuzzTest {
                     refused++;
                 }
             } catch (Throwable t) {
+                Files.createDirectories(REGRESSIONS);
+                Files.writeString(REGRESSIONS.resolve(String.format("fuzz-%08x.json", text.hashCode())), text,
+                        StandardCharsets.ISO_8859_1);
                 failures.add("case " + i + ": " + t + "\n" + text);
                 if (failures.size() > 5) {
                     break;

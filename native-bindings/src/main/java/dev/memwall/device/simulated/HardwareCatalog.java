@@ -156,8 +156,14 @@ public final class HardwareCatalog {
     public List<String> suggestions(String unknown) {
         String u = unknown.toLowerCase(java.util.Locale.ROOT);
         List<String> out = new ArrayList<>();
+        if (u.isBlank()) {
+            return out;
+        }
+        String[] parts = u.split("-");
+        // "-" and the like have no stem; an empty one would match every id.
+        String stem = parts.length == 0 ? "" : parts[0];
         for (String id : byId.keySet()) {
-            if (id.contains(u) || u.contains(id) || id.startsWith(u.split("-")[0])) {
+            if (id.contains(u) || u.contains(id) || (!stem.isEmpty() && id.startsWith(stem))) {
                 out.add(id);
             }
         }
