@@ -11,5 +11,5 @@ cases=${1:-100000}
 started=$(date +%s)
 ./mvnw -B test -pl estimator,agent -Dmemwall.fuzz.cases="$cases" -Dsurefire.failIfNoSpecifiedTests=false \
     -Dtest='GgufFuzzTest,SafetensorsFuzzTest,ConfigFuzzTest,InputFuzzTest' 2>&1 \
-    | grep -E "Tests run:|FAIL|BUILD|ERROR" || true
+    | grep -a -E "Tests run:|FAIL|BUILD|ERROR" || true
 echo "fuzz run with $cases cases per fuzzer took $(( $(date +%s) - started )) s"
