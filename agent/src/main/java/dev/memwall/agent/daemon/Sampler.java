@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,8 @@ final class Sampler {
     private final Clock clock;
     private final AtomicLong errors;
     private long sequence;
+    /** The last sample's watched fits by device reading (sampler thread only). */
+    private Map<Capacity, List<Snapshot.WatchedFit>> lastFits = Map.of();
 
     Sampler(List<DeviceSlot> slots, List<BackendReport> backends, List<DeviceFailure> failedDevices,
             List<LoadedModel> watched, List<Precision> precisions, Supplier<HostMemory> hostReader,
@@ -97,21 +100,37 @@ final class Sampler {
                 .findFirst().orElse(null);
         HostCapacity hostCapacity = new HostCapacity(host == null ? null : host.availableBytes(), hostRead);
         Map<String, List<Snapshot.WatchedFit>> fits = new LinkedHashMap<>();
+        Map<Capacity, List<Snapshot.WatchedFit>> evaluated = new HashMap<>();
         for (Capacity c : capacities) {
-            List<Snapshot.WatchedFit> perDevice = new ArrayList<>();
-            for (LoadedModel m : watched) {
-                FitRow best = fit(m, c, hostCapacity, null);
-                perDevice.add(new Snapshot.WatchedFit(m.input(), best, true));
-                for (Precision p : precisions) {
-                    if (!p.equals(best.precision())) {
-                        perDevice.add(new Snapshot.WatchedFit(m.input(), fit(m, c, hostCapacity, p), false));
-                    }
-                }
+            // A device whose reading did not change since the last sample has the same answers: reuse them.
+            List<Snapshot.WatchedFit> perDevice = lastFits.get(c);
+            if (perDevice == null) {
+                perDevice = watchedFits(c);
             }
+            evaluated.put(c, perDevice);
             fits.put(c.id(), perDevice);
         }
+        lastFits = evaluated;
         sequence++;
         return new Snapshot(sequence, now, report, status, capacities, hostCapacity, fits, errors.get());
+    }
+
+    /**
+     * The watched models on one device, at their best precision and at each watch precision. Nothing shows a
+     * partial-offload split for them, so the host does not enter (and the answers depend on the device alone).
+     */
+    private List<Snapshot.WatchedFit> watchedFits(Capacity c) {
+        List<Snapshot.WatchedFit> perDevice = new ArrayList<>();
+        for (LoadedModel m : watched) {
+            FitRow best = fit(m, c, HostCapacity.UNKNOWN, null);
+            perDevice.add(new Snapshot.WatchedFit(m.input(), best, true));
+            for (Precision p : precisions) {
+                if (!p.equals(best.precision())) {
+                    perDevice.add(new Snapshot.WatchedFit(m.input(), fit(m, c, HostCapacity.UNKNOWN, p), false));
+                }
+            }
+        }
+        return List.copyOf(perDevice);
     }
 
     /** The watched model at inference, the default context, batch 1, at {@code p} or (null) its best precision now. */

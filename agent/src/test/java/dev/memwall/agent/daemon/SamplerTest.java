@@ -71,6 +71,24 @@ class SamplerTest {
     }
 
     @Test
+    void watchedFitsAreWorkedOutAgainOnlyWhenTheReadingChanges() {
+        ScriptedDevice gpu = new ScriptedDevice("scripted:0", 24 * GIB, 20 * GIB);
+        var model = dev.memwall.estimator.catalog.ModelCatalog.builtIn().find("llama-3.1-8b").orElseThrow();
+        Sampler s = new Sampler(List.of(new DeviceSlot(gpu)), List.of(), List.of(),
+                List.of(new dev.memwall.estimator.source.LoadedModel("llama-3.1-8b", "catalog", model.spec(), null,
+                        List.of())), List.of(dev.memwall.estimator.precision.Precisions.weight("int4").orElseThrow()),
+                () -> new HostMemory(64 * GIB, 32 * GIB, "host"), Duration.ofMillis(100), new MovableClock(),
+                new AtomicLong());
+        var first = s.sample().watched().get("scripted:0");
+        assertThat(first).hasSize(2);
+        assertThat(s.sample().watched().get("scripted:0")).isSameAs(first);
+        gpu.freeBytes = 2 * GIB;
+        var after = s.sample().watched().get("scripted:0");
+        assertThat(after).isNotSameAs(first);
+        assertThat(after.get(0).row().result().fitsNow()).isFalse();
+    }
+
+    @Test
     void backoffDoublesUpToFiveMinutes() {
         Sampler s = sampler(new ScriptedDevice("scripted:0", 24 * GIB, 20 * GIB), new MovableClock());
         assertThat(s.backoff(1)).isEqualTo(Duration.ofMillis(100));
