@@ -1,6 +1,7 @@
 package dev.memwall.agent.cli;
 
 import dev.memwall.agent.fit.DeviceCapacities;
+import dev.memwall.agent.fit.FitChoices;
 import dev.memwall.agent.fit.FitRow;
 import dev.memwall.agent.fit.FitRows;
 import dev.memwall.agent.probe.ProbeReport;
@@ -21,7 +22,6 @@ import dev.memwall.estimator.fit.Workload;
 import dev.memwall.estimator.io.ModelFormatException;
 import dev.memwall.estimator.model.ModelSpec;
 import dev.memwall.estimator.precision.Precision;
-import dev.memwall.estimator.precision.Precisions;
 import dev.memwall.estimator.source.LoadedModel;
 import dev.memwall.estimator.source.ModelSources;
 import dev.memwall.estimator.source.UnknownModelException;
@@ -32,7 +32,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -126,14 +125,7 @@ final class FitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Mode m = switch (mode.toLowerCase(Locale.ROOT)) {
-            case "inference" -> Mode.INFERENCE;
-            case "training" -> Mode.TRAINING;
-            case "lora" -> Mode.LORA;
-            case "qlora" -> Mode.QLORA;
-            default -> throw new BadInputException("unknown mode '" + mode + "' for --mode; choose inference, training, "
-                    + "lora or qlora");
-        };
+        Mode m = choice(() -> FitChoices.mode(mode, "--mode"));
         Recompute r = switch (recompute.toLowerCase(Locale.ROOT)) {
             case "none" -> Recompute.NONE;
             case "selective" -> Recompute.SELECTIVE;
@@ -150,14 +142,12 @@ final class FitCommand implements Callable<Integer> {
         if (gpuMemoryUtilization != null && !(gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1)) {
             throw new BadInputException("--gpu-memory-utilization must be in (0, 1], was " + gpuMemoryUtilization);
         }
-        RuntimeProfile profile = switch (runtime.toLowerCase(Locale.ROOT)) {
-            case "generic" -> new RuntimeProfile.Generic();
-            case "vllm" -> RuntimeProfile.Vllm.defaults(gpuMemoryUtilization == null ? VllmProfile.GPU_MEMORY_UTILIZATION
-                    : gpuMemoryUtilization, 0, "");
-            case "llama.cpp", "llamacpp", "llama-cpp" -> new RuntimeProfile.LlamaCpp(LlamaCppProfile.UBATCH_TOKENS,
+        RuntimeProfile profile = switch (choice(() -> FitChoices.runtime(runtime, "--runtime"))) {
+            case FitChoices.VLLM -> RuntimeProfile.Vllm.defaults(gpuMemoryUtilization == null
+                    ? VllmProfile.GPU_MEMORY_UTILIZATION : gpuMemoryUtilization, 0, "");
+            case FitChoices.LLAMA_CPP -> new RuntimeProfile.LlamaCpp(LlamaCppProfile.UBATCH_TOKENS,
                     LlamaCppProfile.FIT_MARGIN_BYTES, !noFlashAttention);
-            default -> throw new BadInputException("unknown runtime '" + runtime + "' for --runtime; choose generic, "
-                    + "vllm or llama.cpp");
+            default -> new RuntimeProfile.Generic();
         };
         if (gpuMemoryUtilization != null && !(profile instanceof RuntimeProfile.Vllm)) {
             throw new BadInputException("--gpu-memory-utilization applies to --runtime vllm only");
@@ -177,12 +167,8 @@ final class FitCommand implements Callable<Integer> {
                 throw new BadInputException("--host-bandwidth: " + e.getMessage());
             }
         }
-        Precision weights = precision.equalsIgnoreCase("auto") ? null : Precisions.weight(precision).orElseThrow(
-                () -> new BadInputException("unknown precision '" + precision + "' for --precision; known: auto, "
-                        + Precisions.weights().stream().map(Precision::name).collect(Collectors.joining(", "))));
-        Precision kv = Precisions.kvCache(kvPrecision).orElseThrow(() -> new BadInputException("unknown KV cache "
-                + "precision '" + kvPrecision + "' for --kv-precision; known: "
-                + Precisions.kvCaches().stream().map(Precision::name).collect(Collectors.joining(", "))));
+        Precision weights = choice(() -> FitChoices.weightOrAuto(precision, "--precision"));
+        Precision kv = choice(() -> FitChoices.kv(kvPrecision, "--kv-precision"));
         if (context != null && (context < 1 || context > Workload.MAX_CONTEXT_TOKENS)) {
             throw new BadInputException("--context must be between 1 and " + Workload.MAX_CONTEXT_TOKENS
                     + " tokens, was " + context);
@@ -231,11 +217,7 @@ final class FitCommand implements Callable<Integer> {
         boolean allFit = true;
         for (LoadedModel model : loaded) {
             ModelSpec s = model.spec();
-            Precision p = weights;
-            if (p == null && (m == Mode.TRAINING || m == Mode.QLORA)) {
-                // Training keeps fp16 weights; QLoRA's base precision is fixed; neither has a precision to choose.
-                p = Precisions.weight(m == Mode.TRAINING ? "bf16" : "nf4_dq").orElseThrow();
-            }
+            Precision p = FitChoices.forMode(m, weights);
             Workload workload = new Workload(p, kv, context != null ? context
                     : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank, zero, profile);
             List<FitRow> rows = FitRows.of(model, workload, capacities, host);
@@ -258,6 +240,15 @@ final class FitCommand implements Callable<Integer> {
             return Main.RUNTIME_FAILURE;
         }
         return allFit ? Main.OK : Main.DOES_NOT_FIT;
+    }
+
+    /** A choice read from its option, a bad one as bad input (exit 2). */
+    private static <T> T choice(java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
     }
 
     private static LoadedModel load(String model, Precision weights, Mode mode) {

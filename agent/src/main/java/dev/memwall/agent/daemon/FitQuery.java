@@ -1,5 +1,6 @@
 package dev.memwall.agent.daemon;
 
+import dev.memwall.agent.fit.FitChoices;
 import dev.memwall.estimator.catalog.CatalogEntry;
 import dev.memwall.estimator.catalog.ModelCatalog;
 import dev.memwall.estimator.fit.Mode;
@@ -8,10 +9,8 @@ import dev.memwall.estimator.fit.RuntimeProfile;
 import dev.memwall.estimator.fit.VllmProfile;
 import dev.memwall.estimator.fit.Workload;
 import dev.memwall.estimator.precision.Precision;
-import dev.memwall.estimator.precision.Precisions;
 import dev.memwall.estimator.source.LoadedModel;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -54,37 +53,28 @@ final class FitQuery {
         }
         LoadedModel model = new LoadedModel(id, "catalog", entry.spec(), null, List.of("from the catalog: "
                 + entry.source()));
-        Mode mode = switch (q.getOrDefault("mode", "inference").toLowerCase(Locale.ROOT)) {
-            case "inference" -> Mode.INFERENCE;
-            case "training" -> Mode.TRAINING;
-            case "lora" -> Mode.LORA;
-            case "qlora" -> Mode.QLORA;
-            default -> throw new HttpError(400, "unknown mode '" + q.get("mode") + "' for parameter 'mode'; choose "
-                    + "inference, training, lora or qlora");
-        };
-        String p = q.getOrDefault("precision", "auto");
-        Precision precision = p.equalsIgnoreCase("auto") ? null : Precisions.weight(p).orElseThrow(
-                () -> new HttpError(400, "unknown precision '" + p + "' for parameter 'precision'; known: auto, "
-                        + Precisions.weights().stream().map(Precision::name).collect(Collectors.joining(", "))));
-        String k = q.getOrDefault("kv_precision", "fp16");
-        Precision kv = Precisions.kvCache(k).orElseThrow(() -> new HttpError(400, "unknown KV cache precision '" + k
-                + "' for parameter 'kv_precision'; known: "
-                + Precisions.kvCaches().stream().map(Precision::name).collect(Collectors.joining(", "))));
-        RuntimeProfile runtime = switch (q.getOrDefault("runtime", "generic").toLowerCase(Locale.ROOT)) {
-            case "generic" -> new RuntimeProfile.Generic();
-            case "vllm" -> RuntimeProfile.Vllm.defaults(VllmProfile.GPU_MEMORY_UTILIZATION, 0, "");
-            case "llama.cpp" -> RuntimeProfile.LlamaCpp.defaults();
-            default -> throw new HttpError(400, "unknown runtime '" + q.get("runtime") + "' for parameter 'runtime'; "
-                    + "choose generic, vllm or llama.cpp");
-        };
+        Mode mode;
+        Precision precision;
+        Precision kv;
+        RuntimeProfile runtime;
+        try {
+            mode = FitChoices.mode(q.getOrDefault("mode", "inference"), "parameter 'mode'");
+            precision = FitChoices.weightOrAuto(q.getOrDefault("precision", "auto"), "parameter 'precision'");
+            kv = FitChoices.kv(q.getOrDefault("kv_precision", "fp16"), "parameter 'kv_precision'");
+            runtime = switch (FitChoices.runtime(q.getOrDefault("runtime", FitChoices.GENERIC), "parameter 'runtime'")) {
+                case FitChoices.VLLM -> RuntimeProfile.Vllm.defaults(VllmProfile.GPU_MEMORY_UTILIZATION, 0, "");
+                case FitChoices.LLAMA_CPP -> RuntimeProfile.LlamaCpp.defaults();
+                default -> new RuntimeProfile.Generic();
+            };
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, e.getMessage());
+        }
         long context = number(q, "context", Math.min(8192, entry.spec().maxContext()));
         long batch = number(q, "batch", 1);
         if (mode == Mode.QLORA && precision != null) {
             throw new HttpError(400, "mode qlora keeps the base in 4-bit NF4; leave 'precision' at auto");
         }
-        if (precision == null && (mode == Mode.TRAINING || mode == Mode.QLORA)) {
-            precision = Precisions.weight(mode == Mode.TRAINING ? "bf16" : "nf4_dq").orElseThrow();
-        }
+        precision = FitChoices.forMode(mode, precision);
         if (mode == Mode.TRAINING && precision.bitsPerWeight() < 16) {
             throw new HttpError(400, "mode training trains in mixed precision; precision " + precision.name()
                     + " is for inference or a lora base");
