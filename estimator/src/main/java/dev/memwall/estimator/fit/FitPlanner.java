@@ -53,7 +53,7 @@ public final class FitPlanner {
                 }
             }
         }
-        double bytesPerParameter = bytesPerParameter(workload);
+        double bytesPerParameter = MemoryAccounting.bytesPerParameter(spec, weights, workload);
         Roofline roofline = Roofline.of(spec, bytesPerParameter / devices, workload, device);
         boolean layered = !(runtime instanceof RuntimeProfile.Vllm);
         Offload offload = need > usableNow && devices == 1 && workload.mode() == Mode.INFERENCE && layered
@@ -72,11 +72,6 @@ public final class FitPlanner {
                 startsIdle && need <= usableIdle, usableNow - need, best,
                 startsNow ? maxContext(workload, device, devices, usableNow) : 0,
                 startsNow ? maxBatch(workload, device, devices, usableNow) : 0, roofline, offload, pool, notes);
-    }
-
-    private double bytesPerParameter(Workload workload) {
-        return workload.precision() != null ? workload.precision().bitsPerWeight() / 8
-                : weights.totalBytes() / (double) spec.parameters();
     }
 
     private static long contextBytes(Capacity device) {

@@ -45,8 +45,7 @@ public final class MemoryAccounting {
             // llama.cpp keeps the input layer in host memory ("there is very little benefit to offloading the
             // input layer, so always keep it on the CPU", src/llama-model.cpp); a tied table is duplicated for
             // the output layer on the device.
-            double bytesPerParameter = workload.precision() != null ? workload.precision().bitsPerWeight() / 8
-                    : weights.totalBytes() / (double) Math.max(1, params);
+            double bytesPerParameter = bytesPerParameter(spec, weights, workload);
             long embedding = (long) Math.ceil(spec.vocabSize() * spec.hiddenSize() * bytesPerParameter);
             if (!spec.tiedEmbeddings()) {
                 items.set(0, new MemoryItem("weights", ceilDiv(Math.max(0, weightBytes * devices - embedding), devices),
@@ -108,9 +107,8 @@ public final class MemoryAccounting {
         }
         items.add(contextItem(contextBytes, workload.runtime() instanceof RuntimeProfile.Vllm
                 ? "; created before vLLM measures free memory, so outside its gpu_memory_utilization budget" : ""));
-        double bytesPerParam = workload.precision() != null ? workload.precision().bitsPerWeight() / 8
-                : weights.totalBytes() / (double) Math.max(1, params);
-        return new MemoryEstimate(items, devices, ruleOfThumb(params, bytesPerParam, workload.mode()));
+        return new MemoryEstimate(items, devices, ruleOfThumb(params, bytesPerParameter(spec, weights, workload),
+                workload.mode()));
     }
 
     private static MemoryItem contextItem(Long contextBytes, String note) {
@@ -239,6 +237,12 @@ public final class MemoryAccounting {
             total += rank * (attention + mlp);
         }
         return total;
+    }
+
+    /** Bytes per weight: the workload's precision, or the weight files' average when they fix it. */
+    static double bytesPerParameter(ModelSpec spec, WeightInventory weights, Workload workload) {
+        return workload.precision() != null ? workload.precision().bitsPerWeight() / 8
+                : weights.totalBytes() / (double) Math.max(1, spec.parameters());
     }
 
     /** The quick rule users quote: parameters x bytes per parameter x 1.2 (inference) or x 2 (training). */
