@@ -11,12 +11,15 @@
  *   device name="NVIDIA H100 PCIe" uuid=GPU-8e3b1c52-0000-4000-8000-000000000001 pci=0000:3b:00.0
  *          total=80GiB free=79GiB reserved=512MiB cc=9.0 sms=114 sm_clock_khz=1755000
  *          mem_clock_khz=1593000 bus_width=5120 l2=50MiB ecc=1 processes=0 nvml_v2=1 broken_identity=0
- *          pci_device_id=0x233110DE pci_subsystem_id=0x16C110DE      (all on one line)
+ *          nvml_memory_drift_bytes=0 pci_device_id=0x233110DE pci_subsystem_id=0x16C110DE      (all on one line)
  *   fault cuda cuMemAlloc_v2 1 2 [device=N] [sticky]
  *   fault nvml nvmlDeviceGetMemoryInfo_v2 2 15 device=1 sticky
  *
  * Sizes accept a binary suffix (K, KiB, M, MiB, G, GiB, T, TiB; fractions allowed: 1.5GiB); other numbers
  * are decimal or 0x-hex. Every device key is optional (defaults below); free + reserved must not exceed total.
+ * nvml_memory_drift_bytes=N (N may be negative, sizes allowed) adds N to the used memory that
+ * nvmlDeviceGetMemoryInfo_v2 reports, so that total != reserved + used + free by -N, as some drivers are
+ * reported to do; broken_identity=1 adds another 1 MiB the same way.
  */
 #ifndef MEMWALL_FAKE_COMMON_H
 #define MEMWALL_FAKE_COMMON_H
@@ -77,6 +80,7 @@ struct fc_device {
     unsigned long long total, free, reserved;
     int cc_major, cc_minor;
     int sms, sm_clock_khz, mem_clock_khz, bus_width, l2, ecc, processes, nvml_v2, broken_identity;
+    long long nvml_drift;          /* added to NVML v2's used: the parts no longer add up to the total */
     unsigned pci_device_id, pci_subsystem_id;
 };
 
@@ -260,6 +264,21 @@ static int fc_parse_int(const char *s, int *out, long long min, long long max) {
     return 0;
 }
 
+/* A signed size: an optional '-' and what fc_parse_u64 takes, within a long long. */
+static int fc_parse_s64(const char *s, long long *out) {
+    unsigned long long v;
+    int neg = 0;
+    if (s != NULL && s[0] == '-') {
+        neg = 1;
+        s++;
+    }
+    if (fc_parse_u64(s, &v) != 0 || v > (unsigned long long) 0x7fffffffffffffffLL) {
+        return -1;
+    }
+    *out = neg ? -(long long) v : (long long) v;
+    return 0;
+}
+
 static int fc_hexval(int c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -382,6 +401,12 @@ static int fc_parse_device_kv(struct fc_device *d, const char *key, const char *
         }
         d->cc_major = major;
         d->cc_minor = minor;
+        return 0;
+    } else if (strcmp(key, "nvml_memory_drift_bytes") == 0) {
+        if (fc_parse_s64(val, &d->nvml_drift) != 0) {
+            snprintf(err, errlen, "bad nvml_memory_drift_bytes '%s' (a size, may be negative)", val);
+            return -1;
+        }
         return 0;
     } else if (strcmp(key, "pci_device_id") == 0 || strcmp(key, "pci_subsystem_id") == 0) {
         if (fc_parse_u64(val, &u) != 0 || u > 0xffffffffULL) {

@@ -351,7 +351,9 @@ FC_EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(void *device, nvmlMemory_v2_t 
     memory->total = d->total;
     memory->reserved = d->reserved;
     memory->free = d->free;
-    memory->used = d->total - d->reserved - d->free + (d->broken_identity ? (1ULL << 20) : 0);
+    /* Unsigned arithmetic, as a driver's would be: a drift below -used wraps to a huge used. */
+    memory->used = d->total - d->reserved - d->free + (unsigned long long) d->nvml_drift
+                   + (d->broken_identity ? (1ULL << 20) : 0);
     END
 }
 

@@ -73,7 +73,8 @@ final class NvmlDevice implements Device {
 
     /**
      * Memory info v2 (total, reserved, used, free), falling back to v1 on drivers without it. A v2 reading whose
-     * parts do not add up to the total is reported as an error, never adjusted.
+     * parts do not add up to the total is returned as the driver gave it, with a note saying by how much; a part
+     * outside [0, total] is an error.
      */
     @Override
     public MemoryReading readMemory() throws DeviceException {
@@ -90,16 +91,7 @@ final class NvmlDevice implements Device {
                 rc = Nvml.ERROR_FUNCTION_NOT_FOUND;
             }
             if (rc == Nvml.SUCCESS) {
-                long total = m.getLong(8);
-                long reserved = m.getLong(16);
-                long free = m.getLong(24);
-                long used = m.getLong(32);
-                if (total != reserved + used + free) {
-                    throw new DeviceException(String.format(Locale.ROOT,
-                            "%s on %s broke total = reserved + used + free: %d != %d + %d + %d (off by %d bytes)",
-                            SOURCE_V2, id, total, reserved, used, free, total - reserved - used - free));
-                }
-                return new MemoryReading(total, free, used, reserved, SOURCE_V2);
+                return v2Reading(id, m.getLong(8), m.getLong(16), m.getLong(24), m.getLong(32));
             }
             if (rc == Nvml.ERROR_FUNCTION_NOT_FOUND || rc == Nvml.ERROR_NOT_SUPPORTED
                     || rc == Nvml.ERROR_ARGUMENT_VERSION_MISMATCH) {
@@ -114,10 +106,50 @@ final class NvmlDevice implements Device {
         long total = m.getLong(0);
         long free = m.getLong(8);
         long used = m.getLong(16);
-        if (free < 0 || free > total) {
-            throw new DeviceException(SOURCE_V1 + " on " + id + " reported free " + free + " of total " + total);
-        }
+        checkTotal(SOURCE_V1, id, total);
+        checkPart(SOURCE_V1, id, "free", free, total);
+        checkPart(SOURCE_V1, id, "used", used, total);
         return new MemoryReading(total, free, used, null, SOURCE_V1);
+    }
+
+    /**
+     * A v2 reading from the struct's unsigned fields. Parts that do not add up to the total are reported from the
+     * field (NVIDIA/dcgm-exporter issue 271: used + free not constant); they are kept as the driver gave them, not
+     * one of them adjusted, and the note states the gap, so one odd sample does not mark the device failed.
+     */
+    static MemoryReading v2Reading(String id, long total, long reserved, long free, long used) throws DeviceException {
+        checkTotal(SOURCE_V2, id, total);
+        checkPart(SOURCE_V2, id, "reserved", reserved, total);
+        checkPart(SOURCE_V2, id, "free", free, total);
+        checkPart(SOURCE_V2, id, "used", used, total);
+        MemoryReading reading = new MemoryReading(total, free, used, reserved, SOURCE_V2);
+        // Each part is within [0, total], so the gap lies within [-2 x total, total]: it fits a long below 4 EiB.
+        long offBy = total - reserved - used - free;
+        if (offBy == 0) {
+            return reading;
+        }
+        LOG.debug("{}: {} parts do not add up: total {}, reserved {}, used {}, free {}", id, SOURCE_V2, total,
+                reserved, used, free);
+        return reading.withNote(String.format(Locale.ROOT,
+                "%s parts do not add up: total %d != reserved + used + free (off by %d bytes); shown as the driver "
+                        + "reports them", SOURCE_V2, total, offBy));
+    }
+
+    /** A total the driver reports must be positive and below 2^62 bytes (the arithmetic above relies on it). */
+    private static void checkTotal(String source, String id, long total) throws DeviceException {
+        if (total <= 0 || total > Long.MAX_VALUE / 2) {
+            throw new DeviceException(source + " on " + id + " reported a total of " + Long.toUnsignedString(total)
+                    + " bytes");
+        }
+    }
+
+    /** NVML's fields are unsigned: a value above 2^63 reads as negative here and is shown unsigned. */
+    private static void checkPart(String source, String id, String part, long value, long total)
+            throws DeviceException {
+        if (value < 0 || value > total) {
+            throw new DeviceException(source + " on " + id + " reported " + part + " " + Long.toUnsignedString(value)
+                    + " bytes, outside [0, total " + total + "]");
+        }
     }
 
     /** Processes with a compute context on the device, or null when the driver does not say. */

@@ -262,11 +262,51 @@ class CudaOnFakeDriverTest {
     }
 
     @Test
-    void aReadingThatBreaksTheMemoryIdentityIsReportedNotSmoothed() throws Exception {
-        reconfigure(CONFIG.replace("ecc=0 processes=3", "ecc=0 processes=3 broken_identity=1"));
+    void aReadingWhosePartsDoNotAddUpIsShownAsReportedWithANote() throws Exception {
+        reconfigure(CONFIG.replace("ecc=0 processes=3", "ecc=0 processes=3 nvml_memory_drift_bytes=1MiB"));
+        Discovery discovery = new NvmlBackend().discover();
+        assertThat(discovery.failures()).isEmpty();
+        Device a100 = discovery.devices().get(1);
+        String note = "nvmlDeviceGetMemoryInfo_v2 parts do not add up: total 2147483648 != reserved + used + free "
+                + "(off by -1048576 bytes); shown as the driver reports them";
+        for (int sample = 0; sample < 3; sample++) {
+            MemoryReading m = a100.readMemory();
+            assertThat(m.totalBytes()).isEqualTo(2 * GIB);
+            assertThat(m.reservedBytes()).isEqualTo(64 * MIB);
+            assertThat(m.freeBytes()).isEqualTo(1_610_612_736L);
+            assertThat(m.usedBytes()).isEqualTo(2 * GIB - 64 * MIB - 1_610_612_736L + MIB);
+            assertThat(m.freeSource()).isEqualTo("nvmlDeviceGetMemoryInfo_v2");
+            assertThat(m.notes()).containsExactly(note);
+        }
+        // The other device adds up and carries no note.
+        assertThat(discovery.devices().get(0).readMemory().notes()).isEmpty();
+    }
+
+    @Test
+    void theNoteSurvivesTheMergeWithCuda() throws Exception {
+        reconfigure(CONFIG.replace("ecc=0 processes=3", "ecc=0 processes=3 nvml_memory_drift_bytes=-4MiB"));
+        List<Device> all = new ArrayList<>(cudaDevices());
+        all.addAll(new NvmlBackend().devices());
+        Device a100 = DeviceMerge.merge(all).get(1);
+        assertThat(a100.identity().id()).isEqualTo("cuda:1");
+        String note = "nvmlDeviceGetMemoryInfo_v2 parts do not add up: total 2147483648 != reserved + used + free "
+                + "(off by 4194304 bytes); shown as the driver reports them";
+        MemoryReading m = a100.readMemory();
+        assertThat(m.freeSource()).isEqualTo("nvmlDeviceGetMemoryInfo_v2");
+        assertThat(m.usedBytes()).isEqualTo(2 * GIB - 64 * MIB - 1_610_612_736L - 4 * MIB);
+        assertThat(m.queryContextBytes()).isEqualTo(CONTEXT_BYTES);
+        assertThat(m.notes()).containsExactly(note);
+        assertThat(a100.readMemoryWithoutContext().notes()).containsExactly(note);
+    }
+
+    @Test
+    void aPartOutsideTheTotalIsStillAnError() throws Exception {
+        // used = 448 MiB - 1 GiB, which wraps in the driver's unsigned arithmetic.
+        reconfigure(CONFIG.replace("ecc=0 processes=3", "ecc=0 processes=3 nvml_memory_drift_bytes=-1GiB"));
         Device a100 = new NvmlBackend().devices().get(1);
-        assertThatThrownBy(a100::readMemory)
-                .hasMessageStartingWith("nvmlDeviceGetMemoryInfo_v2 on nvml:1 broke total = reserved + used + free: ");
+        assertThatThrownBy(a100::readMemory).isInstanceOf(DeviceException.class)
+                .hasMessage("nvmlDeviceGetMemoryInfo_v2 on nvml:1 reported used 18446744073105571840 bytes, "
+                        + "outside [0, total 2147483648]");
     }
 
     @Test

@@ -41,10 +41,12 @@ import java.util.concurrent.TimeUnit;
  * One item per line, {@code #} comments. Settings {@code context_bytes=N} (device memory one CUDA context
  * costs, default 300 MiB), {@code driver_version=12060}, {@code nvml_driver_version=580.65.06}. Devices:
  * {@code device k=v ...} (values may be double-quoted) with keys {@code name uuid pci total free reserved cc sms
- * sm_clock_khz mem_clock_khz bus_width l2 ecc processes nvml_v2 broken_identity pci_device_id
- * pci_subsystem_id}; sizes take K/KiB, M/MiB, G/GiB, T/TiB and fractions ({@code 1.5GiB}). NVML used memory
- * is {@code total - reserved - free}; {@code nvml_v2=0} makes {@code nvmlDeviceGetMemoryInfo_v2} return
- * NVML_ERROR_FUNCTION_NOT_FOUND; {@code broken_identity=1} makes its {@code used} 1 MiB too large. Faults:
+ * sm_clock_khz mem_clock_khz bus_width l2 ecc processes nvml_v2 broken_identity nvml_memory_drift_bytes
+ * pci_device_id pci_subsystem_id}; sizes take K/KiB, M/MiB, G/GiB, T/TiB and fractions ({@code 1.5GiB}). NVML used
+ * memory is {@code total - reserved - free}; {@code nvml_v2=0} makes {@code nvmlDeviceGetMemoryInfo_v2} return
+ * NVML_ERROR_FUNCTION_NOT_FOUND; {@code nvml_memory_drift_bytes=N} (a size, may be negative) adds N to its
+ * {@code used}, so the parts miss the total by -N (unsigned, as in C: below -used it wraps); {@code broken_identity=1}
+ * adds another 1 MiB. Faults:
  * {@code fault cuda|nvml FUNCTION NTH ERRORCODE [device=N] [sticky]} — the NTH call of FUNCTION (counted from
  * when the fault was set; with {@code device=N} only calls concerning device N count) returns ERRORCODE
  * instead of doing its work; with {@code sticky} the device is lost: every later call concerning it fails with

@@ -562,7 +562,8 @@ class FakeDriverSelfTest {
     void nvmlOldDriverAndBrokenIdentity() {
         FakeDriver.configure(FakeDriver.twoGpuConfig()
                 + "device name=old nvml_v2=0\n"
-                + "device name=broken total=8GiB free=4GiB reserved=1GiB broken_identity=1\n");
+                + "device name=broken total=8GiB free=4GiB reserved=1GiB broken_identity=1\n"
+                + "device name=drifting total=8GiB free=4GiB reserved=1GiB nvml_memory_drift_bytes=-3MiB\n");
         Nvml nvml = Native.load(FakeDriver.NVML_LIBRARY, Nvml.class);
         assertThat(nvml.nvmlInit_v2()).isEqualTo(0);
         Memory v2 = new Memory(40);
@@ -571,7 +572,15 @@ class FakeDriverSelfTest {
         assertThat(nvml.nvmlDeviceGetMemoryInfo(handle(nvml, 2), new Memory(24))).isEqualTo(0);
         assertThat(nvml.nvmlDeviceGetMemoryInfo_v2(handle(nvml, 3), v2)).isEqualTo(0);
         assertThat(v2.getLong(16) + v2.getLong(24) + v2.getLong(32) - v2.getLong(8)).isEqualTo(MIB);
+        // A drift of -3 MiB: used is 3 MiB smaller, the other parts as configured.
+        assertThat(nvml.nvmlDeviceGetMemoryInfo_v2(handle(nvml, 4), v2)).isEqualTo(0);
+        assertThat(v2.getLong(8)).isEqualTo(8 * GIB);
+        assertThat(v2.getLong(16)).isEqualTo(GIB);
+        assertThat(v2.getLong(24)).isEqualTo(4 * GIB);
+        assertThat(v2.getLong(32)).isEqualTo(3 * GIB - 3 * MIB);
         assertThat(nvml.nvmlShutdown()).isEqualTo(0);
+        assertThatThrownBy(() -> FakeDriver.configure("device nvml_memory_drift_bytes=--1\n"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nvml_memory_drift_bytes");
     }
 
     @Test
