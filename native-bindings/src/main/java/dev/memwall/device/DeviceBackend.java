@@ -32,4 +32,13 @@ public interface DeviceBackend {
     default Discovery discover() throws DeviceException {
         return new Discovery(devices(), List.of());
     }
+
+    /**
+     * Driver calls that should have given something back (freed memory, destroyed a stream, released a context)
+     * and failed, in this process so far; what they held may still be taken on the device. 0 for backends that
+     * hold nothing between calls or do not count.
+     */
+    default long releaseFailures() {
+        return 0;
+    }
 }

@@ -62,4 +62,10 @@ public final class CudaBackend implements DeviceBackend {
         }
         return new Discovery(devices, failures);
     }
+
+    /** Failed frees, destroys, unloads and context releases of every CUDA device in this process. */
+    @Override
+    public long releaseFailures() {
+        return CudaReleases.failures();
+    }
 }

@@ -19,6 +19,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.IntSupplier;
 import jcuda.Pointer;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
@@ -57,7 +58,7 @@ final class CudaBandwidth implements AutoCloseable {
 
     private final CudaDevice device;
     private final String id;
-    private final Deque<Runnable> releases = new ArrayDeque<>();
+    private final Deque<Release> releases = new ArrayDeque<>();
     private CUstream stream;
 
     private CudaBandwidth(CudaDevice device) {
@@ -101,7 +102,7 @@ final class CudaBandwidth implements AutoCloseable {
         stream = new CUstream();
         Cu.check(JCudaDriver.cuStreamCreate(stream, 0), "cuStreamCreate", id);
         CUstream s = stream;
-        releases.push(() -> JCudaDriver.cuStreamDestroy(s));
+        releases.push(new Release("cuStreamDestroy", () -> JCudaDriver.cuStreamDestroy(s)));
         CUevent begin = event();
         CUevent end = event();
 
@@ -121,7 +122,7 @@ final class CudaBandwidth implements AutoCloseable {
         CUmodule module = new CUmodule();
         Cu.check(JCudaDriver.cuModuleLoadDataEx(module, PTX, 0, new int[0], Pointer.to(new int[0])),
                 "cuModuleLoadDataEx", id);
-        releases.push(() -> JCudaDriver.cuModuleUnload(module));
+        releases.push(new Release("cuModuleUnload", () -> JCudaDriver.cuModuleUnload(module)));
         CUfunction kernel = new CUfunction();
         Cu.check(JCudaDriver.cuModuleGetFunction(kernel, module, "read_stream"), "cuModuleGetFunction", id);
         int[] threadsPerSm = new int[1];
@@ -164,6 +165,10 @@ final class CudaBandwidth implements AutoCloseable {
                 bytes);
         return new BandwidthResult(readResult, copyResult, device.theoreticalBandwidthBytesPerSecond(),
                 seconds(started), null, h2d, d2h);
+    }
+
+    /** A call that gives back what an earlier call took, and the name it is reported under when it fails. */
+    private record Release(String call, IntSupplier action) {
     }
 
     @FunctionalInterface
@@ -243,21 +248,21 @@ final class CudaBandwidth implements AutoCloseable {
     private CUevent event() throws DeviceException {
         CUevent e = new CUevent();
         Cu.check(JCudaDriver.cuEventCreate(e, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate", id);
-        releases.push(() -> JCudaDriver.cuEventDestroy(e));
+        releases.push(new Release("cuEventDestroy", () -> JCudaDriver.cuEventDestroy(e)));
         return e;
     }
 
     private CUdeviceptr alloc(long bytes) throws DeviceException {
         CUdeviceptr p = new CUdeviceptr();
         Cu.check(JCudaDriver.cuMemAlloc(p, bytes), "cuMemAlloc(" + bytes + " bytes)", id);
-        releases.push(() -> JCudaDriver.cuMemFree(p));
+        releases.push(new Release("cuMemFree", () -> JCudaDriver.cuMemFree(p)));
         return p;
     }
 
     private Pointer pinned(long bytes) throws DeviceException {
         Pointer p = new Pointer();
         Cu.check(JCudaDriver.cuMemHostAlloc(p, bytes, 0), "cuMemHostAlloc(" + bytes + " bytes)", id);
-        releases.push(() -> JCudaDriver.cuMemFreeHost(p));
+        releases.push(new Release("cuMemFreeHost", () -> JCudaDriver.cuMemFreeHost(p)));
         return p;
     }
 
@@ -265,16 +270,25 @@ final class CudaBandwidth implements AutoCloseable {
         return (System.nanoTime() - sinceNanos) / 1e9;
     }
 
+    /**
+     * Releases everything in reverse order of creation. Each release is attempted whatever the others returned;
+     * a failed one is logged and counted in {@link CudaReleases}.
+     */
     @Override
     public void close() {
         if (stream != null) {
-            JCudaDriver.cuStreamSynchronize(stream);
+            int rc = JCudaDriver.cuStreamSynchronize(stream);
+            if (rc != Cu.CUDA_SUCCESS) {
+                LOG.warn("{}: cuStreamSynchronize before releasing failed: {} ({}); releasing anyway", id,
+                        Cu.name(rc), rc);
+            }
         }
         while (!releases.isEmpty()) {
+            Release r = releases.pop();
             try {
-                releases.pop().run();
+                CudaReleases.check(r.action().getAsInt(), r.call(), id);
             } catch (RuntimeException e) {
-                LOG.debug("release on {} failed", id, e);
+                CudaReleases.threw(r.call(), id, e);
             }
         }
     }

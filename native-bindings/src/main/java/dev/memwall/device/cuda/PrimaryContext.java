@@ -28,16 +28,19 @@ final class PrimaryContext implements AutoCloseable {
             Cu.check(JCudaDriver.cuCtxPushCurrent(c.context), "cuCtxPushCurrent", deviceId);
             c.pushed = true;
         } catch (DeviceException e) {
-            JCudaDriver.cuDevicePrimaryCtxRelease(device);
+            CudaReleases.check(JCudaDriver.cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease", deviceId);
             throw e;
         }
         return c;
     }
 
+    /** Pops and releases; a failure of either is counted in {@link CudaReleases}, then the first one is thrown. */
     @Override
     public void close() throws DeviceException {
         int pop = pushed ? JCudaDriver.cuCtxPopCurrent(new CUcontext()) : Cu.CUDA_SUCCESS;
         int release = JCudaDriver.cuDevicePrimaryCtxRelease(device);
+        CudaReleases.check(pop, "cuCtxPopCurrent", deviceId);
+        CudaReleases.check(release, "cuDevicePrimaryCtxRelease", deviceId);
         Cu.check(pop, "cuCtxPopCurrent", deviceId);
         Cu.check(release, "cuDevicePrimaryCtxRelease", deviceId);
     }

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The CUDA and NVML backends through the real JCuda and JNA code, against the fake driver (two GPUs whose every
@@ -207,6 +209,83 @@ class CudaOnFakeDriverTest {
         assertThatThrownBy(() -> d.measureBandwidth(BenchmarkSettings.defaults()))
                 .isInstanceOf(DeviceException.class)
                 .hasMessage("cuMemcpyDtoDAsync failed on cuda:0: CUDA_ERROR_LAUNCH_FAILED (719)");
+    }
+
+    /**
+     * A release the driver refuses leaves its object behind (the fake does the work only when the call succeeds):
+     * exactly that one stays live, every other release still happens, and the failure is counted.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "cuMemFree_v2       | cuMemFree       | allocations",
+        "cuMemFreeHost      | cuMemFreeHost   | pinned",
+        "cuModuleUnload     | cuModuleUnload  | modules",
+        "cuEventDestroy_v2  | cuEventDestroy  | events",
+        "cuStreamDestroy_v2 | cuStreamDestroy | streams",
+    })
+    void aFailedReleaseIsReportedAndCountedAndTheOthersStillHappen(String function, String call, String kept)
+            throws Exception {
+        Device d = cudaDevices().get(0);
+        long before = CudaReleases.failures();
+        FakeDriver.injectCuda(function, 1, 999, 0, false);
+        BandwidthResult r = d.measureBandwidth(BenchmarkSettings.defaults());
+        // The figures were measured before the releases; they stand.
+        assertThat(r.read().samples()).isEqualTo(5);
+        assertThat(CudaReleases.failures() - before).isEqualTo(1);
+        assertThat(new CudaBackend().releaseFailures()).isEqualTo(CudaReleases.failures());
+        assertThat(CudaReleases.lastFailure()).isEqualTo(call + " failed on cuda:0: CUDA_ERROR_UNKNOWN (999)");
+        Map<String, Long> live = Map.of("allocations", FakeDriver.liveAllocations(), "pinned",
+                FakeDriver.livePinned(), "modules", (long) FakeDriver.liveModules(), "events",
+                (long) FakeDriver.liveEvents(), "streams", (long) FakeDriver.liveStreams());
+        live.forEach((kind, n) -> assertThat(n).as("live " + kind).isEqualTo(kind.equals(kept) ? 1 : 0));
+        if (kept.equals("allocations")) {
+            // Buffers are freed last-made first: the copy's destination is the one kept.
+            assertThat(FakeDriver.liveAllocatedBytes()).isEqualTo(r.copy().bufferBytes());
+        }
+        assertThat(FakeDriver.liveContexts()).as("the context is released all the same").isZero();
+        reconfigure(CONFIG); // the fake forgets what it kept, so the check after each test sees a clean driver
+    }
+
+    @Test
+    void aContextThatCannotBeReleasedIsReportedAndCounted() throws Exception {
+        Device a100 = cudaDevices().get(1);
+        long before = CudaReleases.failures();
+        FakeDriver.injectCuda("cuDevicePrimaryCtxRelease_v2", 1, 999, 1, false);
+        assertThatThrownBy(a100::readMemory).isInstanceOf(DeviceException.class)
+                .hasMessage("cuDevicePrimaryCtxRelease failed on cuda:1: CUDA_ERROR_UNKNOWN (999)");
+        assertThat(CudaReleases.failures() - before).isEqualTo(1);
+        assertThat(FakeDriver.liveContextRefs()).isEqualTo(1);
+        assertThat(FakeDriver.contextStackDepth()).as("popped before the release was tried").isZero();
+        reconfigure(CONFIG);
+    }
+
+    @Test
+    void whenPopAndReleaseBothFailBothAreCountedAndThePopIsThrown() throws Exception {
+        Device a100 = cudaDevices().get(1);
+        long before = CudaReleases.failures();
+        FakeDriver.injectCuda("cuCtxPopCurrent_v2", 1, 700, 1, false);
+        FakeDriver.injectCuda("cuDevicePrimaryCtxRelease_v2", 1, 999, 1, false);
+        assertThatThrownBy(a100::readMemory).isInstanceOf(DeviceException.class)
+                .hasMessage("cuCtxPopCurrent failed on cuda:1: CUDA_ERROR_ILLEGAL_ADDRESS (700)");
+        assertThat(CudaReleases.failures() - before).isEqualTo(2);
+        assertThat(CudaReleases.lastFailure())
+                .isEqualTo("cuDevicePrimaryCtxRelease failed on cuda:1: CUDA_ERROR_UNKNOWN (999)");
+        reconfigure(CONFIG);
+    }
+
+    @Test
+    void aContextThatCannotBePushedIsReleasedAndAFailedReleaseThereIsCounted() throws Exception {
+        Device a100 = cudaDevices().get(1);
+        long before = CudaReleases.failures();
+        FakeDriver.injectCuda("cuCtxPushCurrent_v2", 1, 201, 1, false);
+        FakeDriver.injectCuda("cuDevicePrimaryCtxRelease_v2", 1, 999, 1, false);
+        assertThatThrownBy(a100::readMemory).isInstanceOf(DeviceException.class)
+                .hasMessage("cuCtxPushCurrent failed on cuda:1: CUDA_ERROR_INVALID_CONTEXT (201)");
+        assertThat(CudaReleases.failures() - before).isEqualTo(1);
+        assertThat(CudaReleases.lastFailure())
+                .isEqualTo("cuDevicePrimaryCtxRelease failed on cuda:1: CUDA_ERROR_UNKNOWN (999)");
+        assertThat(FakeDriver.liveContextRefs()).isEqualTo(1);
+        reconfigure(CONFIG);
     }
 
     @Test
