@@ -13,7 +13,9 @@
  *    (CUDA_ERROR_INVALID_VALUE for copies, CUDA_ERROR_ILLEGAL_ADDRESS for the kernel);
  *  - handles are checked against the live ones (CUDA_ERROR_INVALID_HANDLE / CUDA_ERROR_INVALID_CONTEXT);
  *  - PTX whose ".version" is newer than driver_version supports gives CUDA_ERROR_UNSUPPORTED_PTX_VERSION,
- *    a ".target sm_XY" above the current device's compute capability gives CUDA_ERROR_INVALID_PTX;
+ *    a ".target sm_XY" above the current device's compute capability gives CUDA_ERROR_INVALID_PTX; both write
+ *    a ptxas-style line into CU_JIT_ERROR_LOG_BUFFER when cuModuleLoadDataEx is given one, as does a fault
+ *    injected into cuModuleLoadDataEx (and the info log gets a line on success);
  *  - releasing a primary context does not free what was allocated in it: leaks stay visible in the counters.
  * Functions that are not here are missing symbols: calling one ends the process with a symbol lookup error.
  */
@@ -888,6 +890,13 @@ static CUresult load_module(void **module, const void *image, unsigned numOption
     return CUDA_SUCCESS;
 }
 
+static const char *error_name(CUresult code) {
+    for (size_t i = 0; i < sizeof ERRORS / sizeof ERRORS[0]; i++) {
+        if (ERRORS[i].code == code) return ERRORS[i].name;
+    }
+    return "CUDA_ERROR_UNKNOWN";
+}
+
 FC_EXPORT CUresult cuModuleLoadData(void **module, const void *image) {
     BEGIN(F_cuModuleLoadData);
     GATE(current_device(), 0);
@@ -895,10 +904,19 @@ FC_EXPORT CUresult cuModuleLoadData(void **module, const void *image) {
     END
 }
 
+/* An injected fault here also writes a two-line ptxas-style error log, as a JIT that refuses a module does. */
 FC_EXPORT CUresult cuModuleLoadDataEx(void **module, const void *image, unsigned int numOptions, int *options,
                                       void **optionValues) {
     BEGIN(F_cuModuleLoadDataEx);
-    GATE(current_device(), 0);
+    r = fc_fault_check(&st, fn_, current_device(), &lost_);
+    if (r != CUDA_SUCCESS) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "ptxas application ptx input, line 1; error   : injected fault (fake libcuda): %s\n"
+                 "ptxas fatal   : Ptx assembly aborted due to errors\n", error_name(r));
+        jit_log(numOptions, options, optionValues, CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, msg);
+        goto done;
+    }
+    if (lost_ != 0) FAIL(lost_);
     r = load_module(module, image, numOptions, options, optionValues);
     END
 }

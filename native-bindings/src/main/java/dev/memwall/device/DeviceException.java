@@ -36,6 +36,15 @@ public final class DeviceException extends Exception {
                 call, code, codeName, deviceId, null);
     }
 
+    /** A driver call that returned an error code, with what the driver said beyond the code (e.g. a compiler log). */
+    public static DeviceException ofCall(String call, int code, String codeName, String deviceId, String detail) {
+        DeviceException plain = ofCall(call, code, codeName, deviceId);
+        if (detail == null || detail.isBlank()) {
+            return plain;
+        }
+        return new DeviceException(plain.getMessage() + "; " + detail, call, code, codeName, deviceId, null);
+    }
+
     /** The driver call that failed, or null when the failure was not a call. */
     public String call() {
         return call;

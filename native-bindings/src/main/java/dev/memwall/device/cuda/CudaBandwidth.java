@@ -53,7 +53,7 @@ final class CudaBandwidth implements AutoCloseable {
     /** The pinned host buffer: random data for the device buffers, and the host side of host transfers. */
     static final long MAX_HOST_BYTES = 64L << 20;
     private static final int VERIFY_THREADS = 1024;
-    private static final String PTX = loadPtx();
+    private static final byte[] PTX = PtxModule.nulTerminated(loadPtx());
     private static final Logger LOG = LoggerFactory.getLogger(CudaBandwidth.class);
 
     private final CudaDevice device;
@@ -119,9 +119,7 @@ final class CudaBandwidth implements AutoCloseable {
         Cu.check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize", id);
 
         // Read: enough blocks to fill every SM.
-        CUmodule module = new CUmodule();
-        Cu.check(JCudaDriver.cuModuleLoadDataEx(module, PTX, 0, new int[0], Pointer.to(new int[0])),
-                "cuModuleLoadDataEx", id);
+        CUmodule module = PtxModule.load(PTX, id);
         releases.push(new Release("cuModuleUnload", () -> JCudaDriver.cuModuleUnload(module)));
         CUfunction kernel = new CUfunction();
         Cu.check(JCudaDriver.cuModuleGetFunction(kernel, module, "read_stream"), "cuModuleGetFunction", id);

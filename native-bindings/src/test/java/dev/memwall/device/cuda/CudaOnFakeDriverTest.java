@@ -203,6 +203,29 @@ class CudaOnFakeDriverTest {
     }
 
     @Test
+    void aRefusedModuleSaysWhatTheJitSaid() throws Exception {
+        Device d = cudaDevices().get(0);
+        FakeDriver.injectCuda("cuModuleLoadDataEx", 1, 218, 0, false);
+        assertThatThrownBy(() -> d.measureBandwidth(BenchmarkSettings.defaults()))
+                .isInstanceOf(DeviceException.class)
+                .hasMessage("cuModuleLoadDataEx failed on cuda:0: CUDA_ERROR_INVALID_PTX (218); JIT error log: "
+                        + "ptxas application ptx input, line 1; error : injected fault (fake libcuda): "
+                        + "CUDA_ERROR_INVALID_PTX | ptxas fatal : Ptx assembly aborted due to errors");
+    }
+
+    @Test
+    void aDeviceBelowThePtxTargetGetsTheCompilersReason() throws Exception {
+        // read_stream.ptx targets sm_70; a compute capability 6.0 device cannot run it.
+        reconfigure(CONFIG.replace("cc=9.0", "cc=6.0"));
+        Device d = cudaDevices().get(0);
+        assertThatThrownBy(() -> d.measureBandwidth(BenchmarkSettings.defaults()))
+                .isInstanceOf(DeviceException.class)
+                .hasMessage("cuModuleLoadDataEx failed on cuda:0: CUDA_ERROR_INVALID_PTX (218); JIT error log: "
+                        + "ptxas fatal: SM version specified by .target (sm_70) is higher than the device's (sm_60) "
+                        + "(fake libcuda)");
+    }
+
+    @Test
     void deviceLostMidCopyIsReportedAndEverythingIsFreed() throws Exception {
         Device d = cudaDevices().get(0);
         FakeDriver.injectCuda("cuMemcpyDtoDAsync_v2", 5, 719, 0, false);

@@ -69,7 +69,9 @@ import java.util.concurrent.TimeUnit;
  * device pointers must lie inside a live allocation; handles must be live; {@code cuMemAlloc} fails with
  * out-of-memory past {@code free - context_bytes - allocated}; a PTX {@code .version} newer than
  * {@code driver_version} allows gives CUDA_ERROR_UNSUPPORTED_PTX_VERSION, a {@code .target sm_XY} above the
- * device gives CUDA_ERROR_INVALID_PTX; the only kernel is {@code read_stream} (XOR fold, run on the host).
+ * device gives CUDA_ERROR_INVALID_PTX, each with a ptxas-style line in {@code CU_JIT_ERROR_LOG_BUFFER} when
+ * {@code cuModuleLoadDataEx} is given one (a fault injected into {@code cuModuleLoadDataEx} writes a two-line log
+ * naming its code); the only kernel is {@code read_stream} (XOR fold, run on the host).
  * Releasing a primary context does not free what was allocated in it. A driver function the fake lacks is a
  * missing symbol: calling it ends the process ("symbol lookup error").
  */
