@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Loads JCuda's driver bindings (which link against the NVIDIA driver's libcuda.so.1) and initialises the
- * driver once. A missing or too-old driver, or a driver without devices, is a state to report, not a crash.
+ * driver once. A missing or too-old driver, a driver without devices, or bindings the dynamic loader refuses
+ * (said by {@link CudaLinkErrors}) is a state to report, not a crash.
  */
 final class CudaLibrary {
 
@@ -31,17 +32,54 @@ final class CudaLibrary {
     }
 
     /**
-     * Whether the dynamic loader finds the driver library, asked before JCuda is touched: loading JCuda's own
-     * native library only to see it fail costs more than this look-up.
+     * Why the dynamic loader cannot load the driver library, asked before JCuda is touched: loading JCuda's own
+     * native library only to see it fail costs more than this look-up. Null when it loads, and also when JNA
+     * itself could not run (JCuda does not need JNA; its own attempt will tell).
      */
-    static boolean driverLibraryPresent() {
+    static String driverLibraryProblem() {
         try {
             com.sun.jna.NativeLibrary.getInstance(DRIVER_LIBRARY);
-            return true;
-        } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
-            LOG.debug("{} not found: {}", DRIVER_LIBRARY, e.getMessage());
-            return false;
+            return null;
+        } catch (UnsatisfiedLinkError e) {
+            String text = CudaLinkErrors.text(e);
+            LOG.debug("{} did not load: {}", DRIVER_LIBRARY, text);
+            if (!text.contains("'" + DRIVER_LIBRARY + "'")) {
+                return null;
+            }
+            // An unusable java.io.tmpdir is said first: JCuda needs it too, once the driver library loads.
+            if (NativeUnpack.problem() != null) {
+                return NativeUnpack.problem();
+            }
+            String reason = CudaLinkErrors.reason(text, tmpDir(), bindNow());
+            return reason != null ? reason
+                    : "the NVIDIA driver library (" + DRIVER_LIBRARY + ") could not be loaded: "
+                            + CudaLinkErrors.loaderLine(text);
+        } catch (NoClassDefFoundError | ExceptionInInitializerError e) {
+            LOG.debug("JNA could not look for {}; JCuda will", DRIVER_LIBRARY, e);
+            return null;
         }
+    }
+
+    /** Why JCuda's driver bindings did not load, from what the loader said, in one line. */
+    static String bindingsProblem(Throwable e) {
+        String text = CudaLinkErrors.text(e);
+        String reason = CudaLinkErrors.reason(text, tmpDir(), bindNow());
+        if (reason != null) {
+            return reason;
+        }
+        if (NativeUnpack.problem() != null) {
+            return NativeUnpack.problem();
+        }
+        return "JCuda's driver bindings did not load: " + CudaLinkErrors.loaderLine(text);
+    }
+
+    private static String tmpDir() {
+        return System.getProperty("java.io.tmpdir", "");
+    }
+
+    private static boolean bindNow() {
+        String v = System.getenv("LD_BIND_NOW");
+        return v != null && !v.isEmpty();
     }
 
     private static final class Holder {
@@ -49,23 +87,16 @@ final class CudaLibrary {
         static final Availability AVAILABILITY = load();
 
         private static Availability load() {
-            if (!driverLibraryPresent()) {
-                if (NativeUnpack.problem() != null) {
-                    return Availability.no(NativeUnpack.problem());
-                }
-                return Availability.no("the NVIDIA driver library (" + DRIVER_LIBRARY
-                        + ") was not found; install the NVIDIA driver to use the cuda backend");
+            String driverProblem = driverLibraryProblem();
+            if (driverProblem != null) {
+                return Availability.no(driverProblem);
             }
             int rc;
             try {
                 rc = JCudaDriver.cuInit(0);
             } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
                 LOG.debug("JCuda driver bindings did not load", e);
-                if (NativeUnpack.problem() != null) {
-                    return Availability.no(NativeUnpack.problem());
-                }
-                return Availability.no("the NVIDIA driver library (" + DRIVER_LIBRARY
-                        + ") was not found; install the NVIDIA driver to use the cuda backend");
+                return Availability.no(bindingsProblem(e));
             }
             int[] version = new int[1];
             if (JCudaDriver.cuDriverGetVersion(version) == Cu.CUDA_SUCCESS) {
