@@ -1,113 +1,99 @@
 package dev.memwall.agent.render;
 
-import java.util.Iterator;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes maps, lists, strings, numbers, booleans and null as indented JSON. Small on purpose: the documents are
- * built as {@link java.util.LinkedHashMap}s so key order is the order they were put in.
+ * Every JSON byte memwall writes goes through Jackson's generator: documents are ordered maps and lists of
+ * strings, numbers, booleans and null. Integers (byte counts) are written as integers; doubles as the shortest
+ * text that reads back to the same double (Jackson's Schubfach writer; Java 17's {@code Double.toString} is not
+ * always the shortest); a non-finite double, which no figure should ever be, as null.
  */
 public final class Json {
+
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+            .build();
 
     private Json() {
     }
 
     /** The value as JSON text, indented by two spaces, ending without a newline. */
     public static String write(Object value) {
-        StringBuilder out = new StringBuilder(1024);
-        write(value, out, 0);
-        return out.toString();
+        return write(value, true);
     }
 
     /** The value as JSON text on one line (for one document per line). */
     public static String writeCompact(Object value) {
-        StringBuilder out = new StringBuilder(1024);
-        write(value, out, -1);
+        return write(value, false);
+    }
+
+    private static String write(Object value, boolean pretty) {
+        StringWriter out = new StringWriter(1024);
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            if (pretty) {
+                g.setPrettyPrinter(prettyPrinter());
+            }
+            value(g, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
         return out.toString();
     }
 
-    private static void write(Object value, StringBuilder out, int depth) {
+    /** {@code "key": value}, objects and arrays one entry per line, two spaces per level. */
+    private static DefaultPrettyPrinter prettyPrinter() {
+        DefaultIndenter lines = new DefaultIndenter("  ", "\n");
+        DefaultPrettyPrinter p = new DefaultPrettyPrinter().withSeparators(Separators.createDefaultInstance()
+                .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                .withObjectEmptySeparator("")
+                .withArrayEmptySeparator(""));
+        p.indentObjectsWith(lines);
+        p.indentArraysWith(lines);
+        return p;
+    }
+
+    private static void value(JsonGenerator g, Object value) throws IOException {
         if (value == null) {
-            out.append("null");
+            g.writeNull();
         } else if (value instanceof String s) {
-            string(s, out);
+            g.writeString(s);
         } else if (value instanceof Boolean b) {
-            out.append(b.booleanValue());
+            g.writeBoolean(b);
         } else if (value instanceof Double || value instanceof Float) {
             double d = ((Number) value).doubleValue();
-            if (Double.isNaN(d) || Double.isInfinite(d)) {
-                out.append("null");
-            } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
-                out.append((long) d);
+            if (Double.isFinite(d)) {
+                g.writeNumber(d);
             } else {
-                out.append(String.format(Locale.ROOT, "%.6g", d).replaceFirst("\\.?0+(e|$)", "$1"));
+                g.writeNull();
             }
-        } else if (value instanceof Number n) {
-            out.append(n.longValue());
+        } else if (value instanceof Long || value instanceof Integer || value instanceof Short
+                || value instanceof Byte) {
+            g.writeNumber(((Number) value).longValue());
         } else if (value instanceof Map<?, ?> map) {
-            if (map.isEmpty()) {
-                out.append("{}");
-                return;
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                g.writeFieldName(String.valueOf(e.getKey()));
+                value(g, e.getValue());
             }
-            boolean compact = depth < 0;
-            out.append(compact ? "{" : "{\n");
-            Iterator<? extends Map.Entry<?, ?>> it = map.entrySet().iterator();
-            while (it.hasNext()) {
-                Map.Entry<?, ?> e = it.next();
-                indent(out, depth + 1);
-                string(String.valueOf(e.getKey()), out);
-                out.append(compact ? ":" : ": ");
-                write(e.getValue(), out, compact ? depth : depth + 1);
-                out.append(it.hasNext() ? (compact ? "," : ",\n") : (compact ? "" : "\n"));
-            }
-            indent(out, depth);
-            out.append('}');
+            g.writeEndObject();
         } else if (value instanceof List<?> list) {
-            if (list.isEmpty()) {
-                out.append("[]");
-                return;
+            g.writeStartArray();
+            for (Object o : list) {
+                value(g, o);
             }
-            boolean compact = depth < 0;
-            out.append(compact ? "[" : "[\n");
-            for (int i = 0; i < list.size(); i++) {
-                indent(out, depth + 1);
-                write(list.get(i), out, compact ? depth : depth + 1);
-                out.append(i + 1 < list.size() ? (compact ? "," : ",\n") : (compact ? "" : "\n"));
-            }
-            indent(out, depth);
-            out.append(']');
+            g.writeEndArray();
         } else {
             throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
         }
-    }
-
-    private static void indent(StringBuilder out, int depth) {
-        for (int i = 0; i < depth; i++) {
-            out.append("  ");
-        }
-    }
-
-    private static void string(String s, StringBuilder out) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
     }
 }

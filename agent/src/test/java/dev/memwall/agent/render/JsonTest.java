@@ -29,7 +29,8 @@ class JsonTest {
         assertThat(n.get("s").asText()).isEqualTo("quote \" backslash \\ newline \n tab \t bell \u0007 é");
         assertThat(n.get("n").asLong()).isEqualTo(85_045_477_376L);
         assertThat(n.get("d").asDouble()).isEqualTo(0.98765);
-        assertThat(n.get("whole").isIntegralNumber()).isTrue();
+        assertThat(n.get("whole").isDouble()).isTrue();
+        assertThat(n.get("whole").asDouble()).isEqualTo(3.0);
         assertThat(n.get("nan").isNull()).isTrue();
         assertThat(n.get("null").isNull()).isTrue();
         assertThat(n.get("t").asBoolean()).isTrue();
@@ -47,10 +48,22 @@ class JsonTest {
     }
 
     @Test
-    void smallAndLargeDoublesStayNumbers() throws Exception {
-        String text = Json.write(List.of(1.5e-7, 2.9876e10 + 0.5));
+    void doublesAreExactAndShortest() throws Exception {
+        // 4.92216e10 once came out as 4.92216e+1 (a regex stripped the exponent's trailing zero).
+        String text = Json.writeCompact(List.of(1.5e-7, 2.9876e10 + 0.5, 4.92216e10, 23.9323e9, 2.0e-3, 1e23));
+        assertThat(text).isEqualTo("[1.5E-7,2.98760000005E10,4.92216E10,2.39323E10,0.002,1.0E23]");
         JsonNode n = new ObjectMapper().readTree(text);
-        assertThat(n.get(0).asDouble()).isEqualTo(1.5e-7);
-        assertThat(n.get(1).asDouble()).isCloseTo(2.9876e10, org.assertj.core.api.Assertions.within(1e5));
+        assertThat(n.get(2).asDouble()).isEqualTo(4.92216e10);
+        assertThat(n.get(3).asDouble()).isEqualTo(23.9323e9);
+    }
+
+    @Test
+    void emptyContainersAndCompactForm() {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("a", List.of());
+        doc.put("b", Map.of());
+        doc.put("c", List.of(1L, 2L));
+        assertThat(Json.write(doc)).isEqualTo("{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    1,\n    2\n  ]\n}");
+        assertThat(Json.writeCompact(doc)).isEqualTo("{\"a\":[],\"b\":{},\"c\":[1,2]}");
     }
 }
