@@ -51,6 +51,8 @@ public final class SpecParser {
         String name;
         String vendor;
         String catalogId;
+        int perPackage = 1;
+        String computeCapability = null;
         if (id.equals(CUSTOM)) {
             for (String required : List.of("total", "bandwidth")) {
                 if (!overrides.containsKey(required)) {
@@ -66,12 +68,16 @@ public final class SpecParser {
             catalogId = null;
         } else {
             GpuModel model = catalog.find(id).orElseThrow(() -> new IllegalArgumentException(unknownId(id)));
-            total = model.memoryTotalBytes();
-            bandwidth = model.bandwidthBytesPerSecond();
-            flops = model.fp16DenseFlops();
-            name = model.name();
+            // One package may be several devices (an MI250X's two GCDs); overrides apply to each device.
+            SimulatedDeviceSpec device = SimulatedDeviceSpec.of(model);
+            total = device.totalBytes();
+            bandwidth = device.bandwidthBytesPerSecond();
+            flops = device.fp16DenseFlops();
+            name = device.name();
             vendor = model.vendor();
             catalogId = model.id();
+            perPackage = device.count();
+            computeCapability = device.computeCapability();
         }
         if (overrides.containsKey("total")) {
             total = value("total", overrides, Quantities::parseBytes);
@@ -99,7 +105,8 @@ public final class SpecParser {
                 throw new IllegalArgumentException("count=" + c + " must be between 1 and " + MAX_COUNT);
             }
         }
-        return new SimulatedDeviceSpec(name, catalogId, vendor, total, free, bandwidth, flops, count);
+        return new SimulatedDeviceSpec(name, catalogId, vendor, total, free, bandwidth, flops, count * perPackage,
+                computeCapability);
     }
 
     private static Map<String, String> overrides(String text) {

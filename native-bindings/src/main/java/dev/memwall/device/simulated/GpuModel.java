@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param fp8DenseFlops            dense FP8 tensor peak in FLOP/s, or null where there is none
  * @param sources                  where each number comes from
  * @param notes                    caveats
+ * @param computeCapability        NVIDIA's CUDA compute capability ({@code 9.0}), or null
+ * @param devicesPerPackage        devices a runtime sees in one package (2 for MI250X's two GCDs), else 1
  */
 public record GpuModel(
         String id,
@@ -29,7 +31,9 @@ public record GpuModel(
         Long fp16DenseFlops,
         Long fp8DenseFlops,
         Sources sources,
-        String notes) {
+        String notes,
+        String computeCapability,
+        int devicesPerPackage) {
 
     /** The source of each number. */
     public record Sources(String memoryTotal, String busWidth, String bandwidth, String fp16, String fp8) {
@@ -41,6 +45,9 @@ public record GpuModel(
         Objects.requireNonNull(sources, "sources");
         if (memoryTotalBytes <= 0) {
             throw new IllegalArgumentException("memoryTotalBytes must be > 0, was " + memoryTotalBytes + " for " + id);
+        }
+        if (devicesPerPackage < 1) {
+            throw new IllegalArgumentException("devicesPerPackage must be >= 1, was " + devicesPerPackage + " for " + id);
         }
         if (bandwidthBytesPerSecond <= 0) {
             throw new IllegalArgumentException(

@@ -24,7 +24,8 @@ public final class HardwareCatalog {
     static final String RESOURCE = "gpus.csv";
     static final List<String> HEADER = List.of("id", "name", "vendor", "memory_type", "memory_total_bytes",
             "memory_total_source", "bus_width_bits", "bus_width_source", "bandwidth_bytes_per_second",
-            "bandwidth_source", "fp16_dense_flops", "fp16_source", "fp8_dense_flops", "fp8_source", "notes");
+            "bandwidth_source", "fp16_dense_flops", "fp16_source", "fp8_dense_flops", "fp8_source", "notes",
+            "compute_capability", "compute_capability_source", "devices_per_package", "devices_per_package_source");
     private static final Pattern ID = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
 
     private final Map<String, GpuModel> byId;
@@ -106,11 +107,19 @@ public final class HardwareCatalog {
         if (total == null || bandwidth == null) {
             throw new IllegalArgumentException(where + ": memory_total_bytes and bandwidth_bytes_per_second are required");
         }
+        String cc = blankToNull(f.get(15));
+        if ((cc == null) != (blankToNull(f.get(16)) == null)) {
+            throw new IllegalArgumentException(where + ": compute_capability and its source go together");
+        }
+        if (cc != null && !cc.matches("[0-9]{1,2}\\.[0-9]")) {
+            throw new IllegalArgumentException(where + ": compute_capability must be MAJOR.MINOR, was '" + cc + "'");
+        }
+        Long perPackage = number(f, 17, 18, where);
         return new GpuModel(id, f.get(1), f.get(2), blankToNull(f.get(3)), total,
                 bus == null ? null : Math.toIntExact(bus), bandwidth, fp16, fp8,
                 new GpuModel.Sources(blankToNull(f.get(5)), blankToNull(f.get(7)), blankToNull(f.get(9)),
                         blankToNull(f.get(11)), blankToNull(f.get(13))),
-                blankToNull(f.get(14)));
+                blankToNull(f.get(14)), cc, perPackage == null ? 1 : Math.toIntExact(perPackage));
     }
 
     /** A number with its source column: both empty, or an integer with a non-empty source. */

@@ -50,6 +50,12 @@ final class SimulatedDevice implements Device {
     }
 
     @Override
+    public java.util.Map<String, Object> attributes() {
+        return spec.computeCapability() == null ? java.util.Map.of()
+                : java.util.Map.of("compute_capability", spec.computeCapability());
+    }
+
+    @Override
     public void close() {
         // Nothing held.
     }

@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param bandwidthBytesPerSecond memory bandwidth
  * @param fp16DenseFlops          dense FP16/BF16 peak in FLOP/s, or null
  * @param count                   how many identical devices
+ * @param computeCapability       NVIDIA's CUDA compute capability, or null
  */
 public record SimulatedDeviceSpec(
         String name,
@@ -22,7 +23,8 @@ public record SimulatedDeviceSpec(
         long freeBytes,
         long bandwidthBytesPerSecond,
         Long fp16DenseFlops,
-        int count) {
+        int count,
+        String computeCapability) {
 
     public SimulatedDeviceSpec {
         Objects.requireNonNull(name, "name");
@@ -43,9 +45,27 @@ public record SimulatedDeviceSpec(
         }
     }
 
-    /** An idle device exactly as the catalog describes it. */
+    /** A device without a compute capability. */
+    public SimulatedDeviceSpec(String name, String catalogId, String vendor, long totalBytes, long freeBytes,
+            long bandwidthBytesPerSecond, Long fp16DenseFlops, int count) {
+        this(name, catalogId, vendor, totalBytes, freeBytes, bandwidthBytesPerSecond, fp16DenseFlops, count, null);
+    }
+
+    /**
+     * Idle devices exactly as the catalog describes them: one package, which is several devices where a runtime
+     * sees several (an MI250X is two GCDs of 64 GB), each with its share of memory, bandwidth and FLOPs.
+     */
     public static SimulatedDeviceSpec of(GpuModel model) {
-        return new SimulatedDeviceSpec(model.name(), model.id(), model.vendor(), model.memoryTotalBytes(),
-                model.memoryTotalBytes(), model.bandwidthBytesPerSecond(), model.fp16DenseFlops(), 1);
+        int n = model.devicesPerPackage();
+        long total = model.memoryTotalBytes() / n;
+        return new SimulatedDeviceSpec(deviceName(model), model.id(), model.vendor(), total, total,
+                model.bandwidthBytesPerSecond() / n, model.fp16DenseFlops() == null ? null : model.fp16DenseFlops() / n,
+                n, model.computeCapability());
+    }
+
+    /** The name of one device of a package: the package's name, and which share it is when there are several. */
+    public static String deviceName(GpuModel model) {
+        return model.devicesPerPackage() == 1 ? model.name()
+                : model.name() + ", one of its " + model.devicesPerPackage() + " devices";
     }
 }
