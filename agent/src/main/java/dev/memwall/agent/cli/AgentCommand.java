@@ -3,6 +3,7 @@ package dev.memwall.agent.cli;
 import dev.memwall.agent.daemon.Agent;
 import dev.memwall.agent.daemon.AgentSettings;
 import dev.memwall.agent.daemon.Durations;
+import dev.memwall.agent.fit.FitChoices;
 import dev.memwall.agent.logging.CliLogConfigurator;
 import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.device.host.HostProbe;
@@ -88,6 +89,10 @@ public final class AgentCommand implements Callable<Integer> {
             + "every watched model's fit is also exported as metrics (besides the best that fits now), so that "
             + "Prometheus answers 'where does it fit at int4'. Default: bf16,fp8,int4.")
     List<String> watchPrecisions;
+
+    @Option(names = "--min-precision", paramLabel = "CLASS", description = "The lowest precision class a watched "
+            + "model's best precision is chosen from: 16bit, 8bit, 6bit, 5bit, 4bit, 3bit or 2bit. Default: 4bit.")
+    String minPrecision;
 
     @Option(names = "--token-file", paramLabel = "FILE", description = "File whose first line is the bearer token "
             + "POST requests must carry. Required when --listen is beyond loopback.")
@@ -225,8 +230,14 @@ public final class AgentCommand implements Callable<Integer> {
                     + name + "' for --watch-precisions; known: " + Precisions.weights().stream()
                             .map(Precision::name).collect(java.util.stream.Collectors.joining(", ")))).name());
         }
+        int minClass;
+        try {
+            minClass = FitChoices.minPrecision(orDefault(setting.apply("min-precision"), "4bit"), "--min-precision");
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
         AgentSettings s = new AgentSettings(address, sample, bench, minBench, watchList, precisions, token, busy,
-                node);
+                node, minClass);
         return s;
     }
 
@@ -298,7 +309,7 @@ public final class AgentCommand implements Callable<Integer> {
             throw new BadInputException("--config " + path + ": " + e.getMessage());
         }
         List<String> known = List.of("listen", "sample-interval", "bench-interval", "min-bench-interval", "watch",
-                "watch-precisions", "token-file", "busy-below-free", "node", "log-format", "backend", "simulate");
+                "watch-precisions", "min-precision", "token-file", "busy-below-free", "node", "log-format", "backend", "simulate");
         for (String key : p.stringPropertyNames()) {
             if (!known.contains(key)) {
                 throw new BadInputException("--config " + path + ": unknown setting '" + key + "'; known: "

@@ -2,16 +2,17 @@ package dev.memwall.agent.cli;
 
 import dev.memwall.agent.fit.DeviceCapacities;
 import dev.memwall.agent.fit.FitChoices;
-import dev.memwall.agent.fit.FitRow;
-import dev.memwall.agent.fit.FitRows;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeRunner;
 import dev.memwall.agent.render.FitView;
 import dev.memwall.agent.render.Json;
 import dev.memwall.device.BenchmarkSettings;
-import dev.memwall.device.DeviceType;
 import dev.memwall.estimator.catalog.ModelCatalog;
 import dev.memwall.estimator.fit.Capacity;
+import dev.memwall.estimator.fit.FitPlanner;
+import dev.memwall.estimator.fit.FitService;
+import dev.memwall.estimator.fit.PrecisionPolicy;
+import dev.memwall.estimator.fit.Verdict;
 import dev.memwall.estimator.fit.HostCapacity;
 import dev.memwall.estimator.fit.LlamaCppProfile;
 import dev.memwall.estimator.fit.Mode;
@@ -86,10 +87,9 @@ final class FitCommand implements Callable<Integer> {
             description = "Activation recomputation when training: none, selective or full. Default: ${DEFAULT-VALUE}.")
     String recompute;
 
-    @Option(names = "--zero", paramLabel = "STAGE", defaultValue = "0",
-            description = "ZeRO stage (0-3) for --mode training over identical devices (data parallel). "
-                    + "Default: ${DEFAULT-VALUE}.")
-    int zero;
+    @Option(names = "--zero", paramLabel = "STAGE",
+            description = "ZeRO stage (0-3) for --mode training over identical devices (data parallel). Default: 0.")
+    Integer zero;
 
     @Option(names = "--lora-rank", paramLabel = "R", defaultValue = "16",
             description = "Adapter rank for lora and qlora. Default: ${DEFAULT-VALUE}.")
@@ -106,9 +106,16 @@ final class FitCommand implements Callable<Integer> {
             description = "vllm: the fraction of total memory the instance takes, in (0, 1]. Default: 0.9.")
     Double gpuMemoryUtilization;
 
-    @Option(names = "--no-flash-attn", description = "llama.cpp: flash attention off (-fa off); attention scores "
-            + "then sit in the compute buffer, and a quantized V cache is refused.")
+    @Option(names = "--no-flash-attn", description = "Flash attention off. llama.cpp (-fa off): attention scores "
+            + "then sit in the compute buffer, and a quantized V cache is refused. Training: each layer keeps its "
+            + "s x s attention scores (the default, flash attention / SDPA, keeps none).")
     boolean noFlashAttention;
+
+    @Option(names = "--min-precision", paramLabel = "CLASS", defaultValue = "4bit",
+            description = "The lowest precision class offered when choosing one: 16bit, 8bit, 6bit, 5bit, 4bit, 3bit or "
+                    + "2bit (or a precision's name for its class). 3- and 2-bit formats lose much quality and are "
+                    + "proposed only when asked. Default: ${DEFAULT-VALUE}.")
+    String minPrecision;
 
     @Option(names = "--host-bandwidth", paramLabel = "RATE", description = "Host memory read bandwidth (e.g. 80GB/s) "
             + "for the decode bound of partial offload. Default: a CPU OpenCL device's measured read, else unknown.")
@@ -133,9 +140,14 @@ final class FitCommand implements Callable<Integer> {
             default -> throw new BadInputException("unknown recomputation '" + recompute + "' for --recompute; choose "
                     + "none, selective or full");
         };
-        if (zero < 0 || zero > 3) {
+        if (zero != null && (zero < 0 || zero > 3)) {
             throw new BadInputException("--zero must be 0, 1, 2 or 3, was " + zero);
         }
+        if (zero != null && m != Mode.TRAINING) {
+            throw new BadInputException("--zero shards full training over identical devices; it applies to --mode "
+                    + "training only (this is --mode " + m.word() + ")");
+        }
+        int minClass = choice(() -> FitChoices.minPrecision(minPrecision, "--min-precision"));
         if (loraRank < 1 || loraRank > 65_536) {
             throw new BadInputException("--lora-rank must be between 1 and 65536, was " + loraRank);
         }
@@ -147,13 +159,14 @@ final class FitCommand implements Callable<Integer> {
                     ? VllmProfile.GPU_MEMORY_UTILIZATION : gpuMemoryUtilization, 0, "");
             case FitChoices.LLAMA_CPP -> new RuntimeProfile.LlamaCpp(LlamaCppProfile.UBATCH_TOKENS,
                     LlamaCppProfile.FIT_MARGIN_BYTES, !noFlashAttention);
-            default -> new RuntimeProfile.Generic();
+            default -> new RuntimeProfile.Generic(!noFlashAttention);
         };
         if (gpuMemoryUtilization != null && !(profile instanceof RuntimeProfile.Vllm)) {
             throw new BadInputException("--gpu-memory-utilization applies to --runtime vllm only");
         }
-        if (noFlashAttention && !(profile instanceof RuntimeProfile.LlamaCpp)) {
-            throw new BadInputException("--no-flash-attn applies to --runtime llama.cpp only");
+        if (noFlashAttention && !(profile instanceof RuntimeProfile.LlamaCpp) && !m.trains()) {
+            throw new BadInputException("--no-flash-attn applies to --runtime llama.cpp and to training; the "
+                    + profile.word() + " runtime's inference keeps no attention scores");
         }
         if (m.trains() && !(profile instanceof RuntimeProfile.Generic)) {
             throw new BadInputException("--runtime " + profile.word() + " is an inference engine; --mode " + m.word()
@@ -208,23 +221,23 @@ final class FitCommand implements Callable<Integer> {
             throw new RuntimeFailureException("no device to fit on: the probe found none (try --simulate SPEC, e.g. "
                     + "--simulate h100-sxm)");
         }
-        if (hostRead == null) {
-            hostRead = report.devices().stream().filter(d -> d.identity().type() == DeviceType.CPU)
-                    .map(d -> DeviceCapacities.of(d).readBytesPerSecond()).filter(java.util.Objects::nonNull)
-                    .findFirst().orElse(null);
-        }
-        HostCapacity host = new HostCapacity(report.host() == null ? null : report.host().availableBytes(), hostRead);
+        HostCapacity host = DeviceCapacities.host(report.host() == null ? null : report.host().availableBytes(),
+                hostRead, report.devices());
         boolean allFit = true;
         for (LoadedModel model : loaded) {
             ModelSpec s = model.spec();
-            Precision p = FitChoices.forMode(m, weights);
-            Workload workload = new Workload(p, kv, context != null ? context
-                    : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank, zero, profile);
-            List<FitRow> rows = FitRows.of(model, workload, capacities, host);
+            PrecisionPolicy policy = PrecisionPolicy.of(s, minClass);
+            Precision asked = weights == null ? null
+                    : choice(() -> policy.resolve(weights, profile, s.id()));
+            Workload workload = new Workload(FitChoices.forMode(m, asked), kv, context != null ? context
+                    : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank, zero == null ? 0 : zero,
+                    profile);
+            List<Verdict> rows = FitService.rows(new FitPlanner(s, model.weights(), policy), workload, capacities,
+                    host);
             if (devices.simulatesAll()) {
-                rows = ranked(rows, workload);
+                rows = ranked(rows);
             }
-            allFit &= rows.stream().anyMatch(row -> row.result().fitsNow());
+            allFit &= rows.stream().anyMatch(Verdict::fitsNow);
             if (json) {
                 var doc = FitView.document(model, workload, rows);
                 out.println(loaded.size() > 1 ? Json.writeCompact(doc) : Json.write(doc));
@@ -276,17 +289,15 @@ final class FitCommand implements Callable<Integer> {
     }
 
     /**
-     * "Which hardware runs this model": devices where it fits now first, then by the quality of the precision
-     * used, then by the decode bound.
+     * "Which hardware runs this model": devices where it fits now first, then when idle, then by the quality of the
+     * precision used, then by the decode speed.
      */
-    static List<FitRow> ranked(List<FitRow> rows, Workload workload) {
-        List<FitRow> sorted = new ArrayList<>(rows);
-        sorted.sort(java.util.Comparator.<FitRow>comparingInt(r -> r.result().fitsNow() ? 0 : 1)
-                .thenComparingInt(r -> r.precision() == null ? 0 : -r.precision().quality())
-                .thenComparingDouble(r -> {
-                    Double tps = r.result().roofline().tokensPerSecondPerSequence(workload.batch());
-                    return tps == null ? 0 : -tps;
-                }));
+    static List<Verdict> ranked(List<Verdict> rows) {
+        List<Verdict> sorted = new ArrayList<>(rows);
+        sorted.sort(java.util.Comparator.<Verdict>comparingInt(r -> r.state().ordinal())
+                .thenComparingInt(r -> -r.precision().quality())
+                .thenComparingDouble(r -> r.decode() == null || r.decode().boundTokensPerSecond() == null ? 0
+                        : -r.decode().boundTokensPerSecond()));
         return sorted;
     }
 }

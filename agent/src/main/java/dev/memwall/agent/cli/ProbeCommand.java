@@ -1,6 +1,6 @@
 package dev.memwall.agent.cli;
 
-import dev.memwall.agent.fit.PopularFits;
+import dev.memwall.agent.fit.DeviceCapacities;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeRunner;
 import dev.memwall.agent.render.Json;
@@ -8,6 +8,9 @@ import dev.memwall.agent.render.ProbeJson;
 import dev.memwall.agent.render.ProbeTable;
 import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.device.DeviceBackend;
+import dev.memwall.estimator.fit.Capacity;
+import dev.memwall.estimator.fit.PopularFits;
+import dev.memwall.estimator.fit.Verdict;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -47,7 +50,9 @@ final class ProbeCommand implements Callable<Integer> {
         BenchmarkSettings settings = noBench ? null : BenchmarkSettings.defaults();
         ProbeReport report = new ProbeRunner().run(backends, settings,
                 json ? ProbeRunner.Progress.NONE : TerminalProgress.forStderr(spec.commandLine().getErr()));
-        var fits = PopularFits.of(report.devices());
+        List<Capacity> capacities = report.devices().stream().map(DeviceCapacities::of).toList();
+        List<Verdict> fits = PopularFits.on(capacities, DeviceCapacities.host(report.host() == null ? null
+                : report.host().availableBytes(), null, report.devices()));
         if (json) {
             spec.commandLine().getOut().println(Json.write(ProbeJson.document(report, Version.get(), fits)));
         } else {

@@ -38,7 +38,8 @@ public final class Agent implements AgentHttp.Backend {
     private final Supplier<HostMemory> hostReader;
     private final BenchmarkSettings benchmark;
     private final String version;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
+    private final Ticker ticker;
     private final AtomicReference<Snapshot> latest = new AtomicReference<>();
     private final AtomicLong errors = new AtomicLong();
     private final ScheduledExecutorService sampling = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -55,6 +56,17 @@ public final class Agent implements AgentHttp.Backend {
      */
     public Agent(AgentSettings settings, List<DeviceBackend> backends, List<LoadedModel> watched,
             Supplier<HostMemory> hostReader, BenchmarkSettings benchmark, String version) {
+        this(settings, backends, watched, hostReader, benchmark, version, Clock.systemUTC(), Ticker.SYSTEM);
+    }
+
+    /**
+     * @param clock  wall-clock time for snapshots and measurement times
+     * @param ticker the monotonic clock for retries, the benchmark's minimum interval and the scrape cache
+     */
+    Agent(AgentSettings settings, List<DeviceBackend> backends, List<LoadedModel> watched,
+            Supplier<HostMemory> hostReader, BenchmarkSettings benchmark, String version, Clock clock, Ticker ticker) {
+        this.clock = clock;
+        this.ticker = ticker;
         this.settings = settings;
         this.backends = List.copyOf(backends);
         this.watched = List.copyOf(watched);
@@ -73,7 +85,7 @@ public final class Agent implements AgentHttp.Backend {
         PrometheusRegistry registry = new PrometheusRegistry();
         JvmMetrics.builder().register(registry);
         registry.register(new AgentMetrics(latest::get, settings.node()));
-        http = new AgentHttp(settings, this, registry, version);
+        http = new AgentHttp(settings, this, registry, version, ticker);
         http.start();
 
         ProbeRunner.Discovered found = new ProbeRunner().discover(backends);
@@ -89,8 +101,8 @@ public final class Agent implements AgentHttp.Backend {
         List<Precision> precisions = settings.watchPrecisions().stream()
                 .map(p -> Precisions.weight(p).orElseThrow(() -> new IllegalArgumentException("unknown precision " + p)))
                 .toList();
-        Sampler sampler = new Sampler(slots, found.backends(), found.failures(), watched, precisions, hostReader,
-                settings.sampleInterval(), clock, errors);
+        Sampler sampler = new Sampler(slots, found.backends(), found.failures(), watched, precisions,
+                settings.minPrecisionBits(), hostReader, settings.sampleInterval(), clock, ticker, errors);
         latest.set(sampler.sample());
         LOG.info("ready: {} device(s), {} watched model(s)", slots.size(), watched.size());
         long every = settings.sampleInterval().toMillis();
@@ -105,7 +117,7 @@ public final class Agent implements AgentHttp.Backend {
             }
         }, every, every, TimeUnit.MILLISECONDS);
         if (benchmark != null) {
-            bench = new BenchScheduler(slots, latest::get, settings, benchmark, clock, errors);
+            bench = new BenchScheduler(slots, latest::get, settings, benchmark, clock, ticker, errors);
             bench.start();
         }
     }
@@ -155,6 +167,11 @@ public final class Agent implements AgentHttp.Backend {
     @Override
     public BenchScheduler.Request requestBench() {
         return bench == null ? BenchScheduler.Request.DISABLED : bench.request();
+    }
+
+    /** For tests: whether a benchmark run is in progress or queued. */
+    boolean requestBenchRunning() {
+        return bench != null && bench.busy();
     }
 
     @Override

@@ -2,10 +2,12 @@ package dev.memwall.agent.daemon;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import dev.memwall.agent.fit.FitRows;
 import dev.memwall.agent.render.FitView;
 import dev.memwall.agent.render.Json;
 import dev.memwall.agent.render.ProbeJson;
+import dev.memwall.estimator.fit.FitPlanner;
+import dev.memwall.estimator.fit.FitService;
+import dev.memwall.estimator.fit.Verdict;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -74,6 +76,12 @@ final class AgentHttp {
     static final int FIT_CACHE_ENTRIES = 256;
 
     AgentHttp(AgentSettings settings, Backend agent, PrometheusRegistry registry, String version) throws IOException {
+        this(settings, agent, registry, version, Ticker.SYSTEM);
+    }
+
+    /** @param ticker the monotonic clock the scrape cache expires on */
+    AgentHttp(AgentSettings settings, Backend agent, PrometheusRegistry registry, String version, Ticker ticker)
+            throws IOException {
         this.settings = settings;
         this.agent = agent;
         this.version = version;
@@ -121,7 +129,7 @@ final class AgentHttp {
             }
         });
         MetricsHandler filtered = new MetricsHandler(registry);
-        ScrapeCache metrics = new ScrapeCache(registry);
+        ScrapeCache metrics = new ScrapeCache(registry, ticker);
         server.createContext("/metrics", endpoint("/metrics", GET, (x, q) -> {
             if (q.isEmpty()) {
                 metrics.handle(x);
@@ -131,7 +139,9 @@ final class AgentHttp {
         }));
         server.createContext("/api/v1/probe", endpoint("/api/v1/probe", GET, (x, q) -> {
             Snapshot s = ready();
-            json(x, 200, ProbeJson.document(s.report(), version, StatusJson.fits(s)));
+            List<Verdict> popular = new java.util.ArrayList<>();
+            s.capacities().forEach(c -> popular.addAll(s.popular().getOrDefault(c.id(), List.of())));
+            json(x, 200, ProbeJson.document(s.report(), version, popular));
         }));
         server.createContext("/api/v1/status", endpoint("/api/v1/status", GET, (x, q) ->
                 json(x, 200, StatusJson.document(ready(), settings, version))));
@@ -142,8 +152,9 @@ final class AgentHttp {
             byte[] body = fits.get(key);
             if (body == null) {
                 FitQuery f = FitQuery.parse(q);
-                body = (Json.write(FitView.document(f.model, f.workload, FitRows.of(f.model, f.workload,
-                        s.capacities(), s.host()))) + "\n").getBytes(StandardCharsets.UTF_8);
+                body = (Json.write(FitView.document(f.model, f.workload, FitService.rows(new FitPlanner(
+                        f.model.spec(), null, f.policy), f.workload, s.capacities(), s.host()))) + "\n")
+                        .getBytes(StandardCharsets.UTF_8);
                 if (fits.size() >= FIT_CACHE_ENTRIES) {
                     fits.clear();
                 }
@@ -364,16 +375,18 @@ final class AgentHttp {
     static final class ScrapeCache {
         static final long TTL_NANOS = 1_000_000_000L;
 
-        private record Entry(long at, String contentType, byte[] body, byte[] gzip) {
+        record Entry(long at, String contentType, byte[] body, byte[] gzip) {
         }
 
         private final PrometheusRegistry registry;
+        private final Ticker ticker;
         private final ExpositionFormats formats = ExpositionFormats.init();
         private final java.util.concurrent.ConcurrentHashMap<String, Entry> entries =
                 new java.util.concurrent.ConcurrentHashMap<>();
 
-        ScrapeCache(PrometheusRegistry registry) {
+        ScrapeCache(PrometheusRegistry registry, Ticker ticker) {
             this.registry = registry;
+            this.ticker = ticker;
         }
 
         void handle(HttpExchange x) throws IOException {
@@ -388,16 +401,16 @@ final class AgentHttp {
             send(x, 200, gzip ? e.gzip() : e.body());
         }
 
-        private Entry entry(ExpositionFormatWriter writer) throws IOException {
+        Entry entry(ExpositionFormatWriter writer) throws IOException {
             String type = writer.getContentType();
             Entry e = entries.get(type);
-            long now = System.nanoTime();
+            long now = ticker.nanos();
             if (e != null && now - e.at() < TTL_NANOS) {
                 return e;
             }
             synchronized (this) {
                 e = entries.get(type);
-                if (e != null && System.nanoTime() - e.at() < TTL_NANOS) {
+                if (e != null && ticker.nanos() - e.at() < TTL_NANOS) {
                     return e;
                 }
                 java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(32 * 1024);
@@ -406,7 +419,7 @@ final class AgentHttp {
                 try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(zipped)) {
                     body.writeTo(z);
                 }
-                e = new Entry(System.nanoTime(), type, body.toByteArray(), zipped.toByteArray());
+                e = new Entry(ticker.nanos(), type, body.toByteArray(), zipped.toByteArray());
                 entries.put(type, e);
                 return e;
             }

@@ -5,7 +5,7 @@ import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceIdentity;
 import dev.memwall.device.MemoryReading;
-import dev.memwall.estimator.fit.FitResult;
+import dev.memwall.estimator.fit.Verdict;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -65,12 +65,14 @@ final class AgentMetrics implements MultiCollector {
         Family up = new Family("memwall_device_up", "1 when the last reading of the device succeeded, else 0.", null);
         Family measuredAt = new Family("memwall_device_bandwidth_measured_timestamp_seconds",
                 "When bandwidth was last measured, Unix time.", Unit.SECONDS);
-        Family fits = new Family("memwall_model_fits", "1 when the watched model fits in free memory now, else 0.",
-                null);
-        Family headroom = new Family("memwall_model_headroom_bytes",
-                "Free memory left with the watched model loaded (negative when it does not fit).", Unit.BYTES);
+        Family fits = new Family("memwall_model_fits", "1 when the watched model fits in free memory now, else 0 "
+                + "(also 0 where the device does not report free memory).", null);
+        Family headroom = new Family("memwall_model_headroom_bytes", "Usable memory left with the watched model "
+                + "loaded (negative when it does not fit): of free memory, or of the idle device where free memory is "
+                + "not reported.", Unit.BYTES);
         Family decode = new Family("memwall_model_decode_tokens_per_second_bound",
-                "Upper bound on decode tokens per second per sequence at batch 1, from memory bandwidth.", null);
+                "Upper bound on decode tokens per second per sequence at batch 1, from memory bandwidth; absent where "
+                        + "the model does not fit.", null);
         Family bound = new Family("memwall_model_bandwidth_bound", "1 when decode at batch 1 is bandwidth-bound.",
                 null);
         Family stamp = new Family("memwall_snapshot_timestamp_seconds", "When the device readings were taken, "
@@ -103,17 +105,19 @@ final class AgentMetrics implements MultiCollector {
                 measuredAt.add(l, st.measuredAt().toEpochMilli() / 1000.0);
             }
             for (Snapshot.WatchedFit w : s.watched().getOrDefault(d.identity().id(), List.of())) {
-                FitResult r = w.row().result();
+                Verdict r = w.verdict();
                 Map<String, String> ml = new LinkedHashMap<>(dl);
                 ml.put("model", w.model());
-                ml.put("precision", w.row().precision() == null ? "as-stored" : w.row().precision().name());
+                ml.put("precision", r.precision().name());
                 Labels mls = labels(ml);
                 fits.add(mls, r.fitsNow() ? 1 : 0);
                 headroom.add(mls, r.headroomBytes());
-                Double tps = r.roofline().tokensPerSecondPerSequence(1);
-                decode.addIfKnown(mls, tps);
-                if (r.roofline().ridge() != null) {
-                    bound.add(mls, r.roofline().bandwidthBound(1) ? 1 : 0);
+                Verdict.Decode dec = r.decode();
+                if (dec != null) {
+                    decode.addIfKnown(mls, dec.boundTokensPerSecond());
+                    if (dec.bandwidthBound() != null) {
+                        bound.add(mls, dec.bandwidthBound() ? 1 : 0);
+                    }
                 }
             }
         }

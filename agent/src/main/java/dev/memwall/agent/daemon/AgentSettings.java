@@ -20,10 +20,19 @@ import java.util.Objects;
  *                          loopback)
  * @param busyFreeFraction  a device with less than this fraction of its memory free is busy: not benchmarked
  * @param node              the node name put on every metric, or null
+ * @param minPrecisionBits  the lowest precision class a watched model's best precision is chosen from
  */
 public record AgentSettings(InetSocketAddress listen, Duration sampleInterval, Duration benchInterval,
         Duration minBenchInterval, List<String> watch, List<String> watchPrecisions, String token,
-        double busyFreeFraction, String node) {
+        double busyFreeFraction, String node, int minPrecisionBits) {
+
+    /** Settings with the default precision floor (the 4-bit class). */
+    public AgentSettings(InetSocketAddress listen, Duration sampleInterval, Duration benchInterval,
+            Duration minBenchInterval, List<String> watch, List<String> watchPrecisions, String token,
+            double busyFreeFraction, String node) {
+        this(listen, sampleInterval, benchInterval, minBenchInterval, watch, watchPrecisions, token, busyFreeFraction,
+                node, dev.memwall.estimator.fit.PrecisionPolicy.DEFAULT_MIN_CLASS_BITS);
+    }
 
     public static final int DEFAULT_PORT = 9464;
     public static final List<String> DEFAULT_WATCH = List.of("llama-3.1-8b", "qwen2.5-7b", "gemma-2-9b",
@@ -60,7 +69,7 @@ public record AgentSettings(InetSocketAddress listen, Duration sampleInterval, D
         return "listen=" + listen.getAddress().getHostAddress() + ":" + listen.getPort() + " sample-interval="
                 + Durations.format(sampleInterval) + " bench-interval=" + Durations.format(benchInterval)
                 + " min-bench-interval=" + Durations.format(minBenchInterval) + " watch=" + String.join(",", watch)
-                + " watch-precisions=" + String.join(",", watchPrecisions)
+                + " watch-precisions=" + String.join(",", watchPrecisions) + " min-precision=" + minPrecisionBits + "bit"
                 + " token=" + (token == null ? "none" : "set") + " busy-below-free=" + busyFreeFraction
                 + " node=" + (node == null ? "none" : node);
     }

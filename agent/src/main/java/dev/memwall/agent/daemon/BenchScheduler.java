@@ -37,6 +37,7 @@ final class BenchScheduler {
     private final AgentSettings settings;
     private final BenchmarkSettings benchmark;
     private final Clock clock;
+    private final Ticker ticker;
     private final AtomicLong errors;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "memwall-bench");
@@ -50,7 +51,8 @@ final class BenchScheduler {
     private volatile boolean stopping;
 
     BenchScheduler(List<DeviceSlot> slots, Supplier<Snapshot> latest, AgentSettings settings,
-            BenchmarkSettings benchmark, Clock clock, AtomicLong errors) {
+            BenchmarkSettings benchmark, Clock clock, Ticker ticker, AtomicLong errors) {
+        this.ticker = ticker;
         this.slots = List.copyOf(slots);
         this.latest = latest;
         this.settings = settings;
@@ -80,7 +82,7 @@ final class BenchScheduler {
         if (running || queued) {
             return Request.RUNNING;
         }
-        if (lastStartNanos != null && System.nanoTime() - lastStartNanos < settings.minBenchInterval().toNanos()) {
+        if (lastStartNanos != null && ticker.nanos() - lastStartNanos < settings.minBenchInterval().toNanos()) {
             return Request.TOO_SOON;
         }
         queued = true;
@@ -93,7 +95,7 @@ final class BenchScheduler {
         if (lastStartNanos == null) {
             return 1;
         }
-        long left = settings.minBenchInterval().toNanos() - (System.nanoTime() - lastStartNanos);
+        long left = settings.minBenchInterval().toNanos() - (ticker.nanos() - lastStartNanos);
         return Math.max(1, (left + 999_999_999L) / 1_000_000_000L);
     }
 
@@ -101,11 +103,16 @@ final class BenchScheduler {
         return running;
     }
 
+    /** Whether a run is in progress or queued. */
+    synchronized boolean busy() {
+        return running || queued;
+    }
+
     private void runAll() {
         synchronized (this) {
             running = true;
             queued = false;
-            lastStartNanos = System.nanoTime();
+            lastStartNanos = ticker.nanos();
         }
         boolean anySkipped = false;
         try {
@@ -148,7 +155,7 @@ final class BenchScheduler {
             return false;
         }
         slot.benchState = DeviceSlot.BenchState.RUNNING;
-        long started = System.nanoTime();
+        long started = ticker.nanos();
         try {
             BandwidthResult result = slot.device.measureBandwidth(benchmark);
             slot.bandwidth = result;
@@ -159,7 +166,7 @@ final class BenchScheduler {
             slot.benchState = DeviceSlot.BenchState.IDLE;
             slot.benchNote = null;
             LOG.info("{}: read {}, took {} ms", slot.id(), result.read() == null ? "-"
-                    : Quantities.gbPerSecond(result.read().bytesPerSecond()), (System.nanoTime() - started) / 1_000_000);
+                    : Quantities.gbPerSecond(result.read().bytesPerSecond()), (ticker.nanos() - started) / 1_000_000);
         } catch (DeviceException | RuntimeException | LinkageError e) {
             errors.incrementAndGet();
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

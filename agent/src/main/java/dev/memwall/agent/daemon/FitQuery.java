@@ -4,6 +4,7 @@ import dev.memwall.agent.fit.FitChoices;
 import dev.memwall.estimator.catalog.CatalogEntry;
 import dev.memwall.estimator.catalog.ModelCatalog;
 import dev.memwall.estimator.fit.Mode;
+import dev.memwall.estimator.fit.PrecisionPolicy;
 import dev.memwall.estimator.fit.Recompute;
 import dev.memwall.estimator.fit.RuntimeProfile;
 import dev.memwall.estimator.fit.VllmProfile;
@@ -15,18 +16,23 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** {@code GET /api/v1/fit?model=&precision=&context=&batch=&mode=&kv_precision=&runtime=}: catalog ids only. */
+/**
+ * {@code GET /api/v1/fit?model=&precision=&min_precision=&context=&batch=&mode=&kv_precision=&runtime=}: catalog ids
+ * only.
+ */
 final class FitQuery {
 
-    static final Set<String> PARAMETERS = Set.of("model", "precision", "context", "batch", "mode", "kv_precision",
-            "runtime");
+    static final Set<String> PARAMETERS = Set.of("model", "precision", "min_precision", "context", "batch", "mode",
+            "kv_precision", "runtime");
 
     final LoadedModel model;
     final Workload workload;
+    final PrecisionPolicy policy;
 
-    private FitQuery(LoadedModel model, Workload workload) {
+    private FitQuery(LoadedModel model, Workload workload, PrecisionPolicy policy) {
         this.model = model;
         this.workload = workload;
+        this.policy = policy;
     }
 
     static FitQuery parse(Map<String, String> q) throws HttpError {
@@ -57,7 +63,10 @@ final class FitQuery {
         Precision precision;
         Precision kv;
         RuntimeProfile runtime;
+        PrecisionPolicy policy;
         try {
+            policy = PrecisionPolicy.of(entry.spec(), FitChoices.minPrecision(q.getOrDefault("min_precision",
+                    PrecisionPolicy.DEFAULT_MIN_CLASS_BITS + "bit"), "parameter 'min_precision'"));
             mode = FitChoices.mode(q.getOrDefault("mode", "inference"), "parameter 'mode'");
             precision = FitChoices.weightOrAuto(q.getOrDefault("precision", "auto"), "parameter 'precision'");
             kv = FitChoices.kv(q.getOrDefault("kv_precision", "fp16"), "parameter 'kv_precision'");
@@ -66,6 +75,9 @@ final class FitQuery {
                 case FitChoices.LLAMA_CPP -> RuntimeProfile.LlamaCpp.defaults();
                 default -> new RuntimeProfile.Generic();
             };
+            if (precision != null && mode != Mode.QLORA) {
+                precision = policy.resolve(precision, runtime, id);
+            }
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, e.getMessage());
         }
@@ -84,7 +96,7 @@ final class FitQuery {
         }
         try {
             return new FitQuery(model, new Workload(precision, kv, context, (int) batch, mode, Recompute.NONE, 16, 0,
-                    runtime));
+                    runtime), policy);
         } catch (IllegalArgumentException e) {
             // Workload names the field: "context must be between 1 and 10000000 tokens, was 0".
             throw new HttpError(400, e.getMessage());

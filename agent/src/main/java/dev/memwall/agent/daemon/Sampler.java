@@ -1,20 +1,24 @@
 package dev.memwall.agent.daemon;
 
 import dev.memwall.agent.fit.DeviceCapacities;
-import dev.memwall.agent.fit.FitRow;
-import dev.memwall.agent.fit.FitRows;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceException;
 import dev.memwall.device.DeviceFailure;
-import dev.memwall.device.DeviceType;
 import dev.memwall.device.host.HostMemory;
 import dev.memwall.estimator.fit.Capacity;
 import dev.memwall.estimator.fit.FitPlanner;
+import dev.memwall.estimator.fit.FitService;
 import dev.memwall.estimator.fit.HostCapacity;
 import dev.memwall.estimator.fit.Mode;
+import dev.memwall.estimator.fit.PopularFits;
+import dev.memwall.estimator.fit.PrecisionPolicy;
+import dev.memwall.estimator.fit.RoofChart;
+import dev.memwall.estimator.fit.RooflineFigures;
+import dev.memwall.estimator.fit.RuntimeProfile;
+import dev.memwall.estimator.fit.Verdict;
 import dev.memwall.estimator.fit.Workload;
 import dev.memwall.estimator.precision.Precision;
 import dev.memwall.estimator.precision.Precisions;
@@ -47,25 +51,38 @@ final class Sampler {
     private final List<DeviceFailure> failedDevices;
     private final List<LoadedModel> watched;
     private final List<Precision> precisions;
+    private final int minPrecisionBits;
     private final Supplier<HostMemory> hostReader;
     private final Duration interval;
     private final Clock clock;
+    private final Ticker ticker;
     private final AtomicLong errors;
     private long sequence;
-    /** The last sample's watched fits by device reading (sampler thread only). */
-    private Map<Capacity, List<Snapshot.WatchedFit>> lastFits = Map.of();
+    /** The last sample's answers by device reading (sampler thread only). */
+    private Map<Capacity, Answers> last = Map.of();
 
+    /** What a device's reading gives: the watched models, the popular ones and the roofline chart. */
+    private record Answers(List<Snapshot.WatchedFit> watched, List<Verdict> popular, RoofChart roof) {
+    }
+
+    /**
+     * @param minPrecisionBits the quality floor for the watched models' best precision
+     * @param clock            wall-clock time for the snapshot's timestamp
+     * @param ticker           the monotonic clock the retries keep to
+     */
     Sampler(List<DeviceSlot> slots, List<BackendReport> backends, List<DeviceFailure> failedDevices,
-            List<LoadedModel> watched, List<Precision> precisions, Supplier<HostMemory> hostReader,
-            Duration interval, Clock clock, AtomicLong errors) {
+            List<LoadedModel> watched, List<Precision> precisions, int minPrecisionBits,
+            Supplier<HostMemory> hostReader, Duration interval, Clock clock, Ticker ticker, AtomicLong errors) {
         this.slots = List.copyOf(slots);
         this.backends = List.copyOf(backends);
         this.failedDevices = List.copyOf(failedDevices);
         this.watched = List.copyOf(watched);
         this.precisions = List.copyOf(precisions);
+        this.minPrecisionBits = minPrecisionBits;
         this.hostReader = hostReader;
         this.interval = interval;
         this.clock = clock;
+        this.ticker = ticker;
         this.errors = errors;
     }
 
@@ -74,7 +91,7 @@ final class Sampler {
         List<DeviceReport> reports = new ArrayList<>();
         Map<String, Snapshot.DeviceStatus> status = new LinkedHashMap<>();
         for (DeviceSlot slot : slots) {
-            read(slot, System.nanoTime());
+            read(slot, ticker.nanos());
             BandwidthResult b = slot.bandwidth != null ? slot.bandwidth
                     : BandwidthResult.notMeasured(slot.device.theoreticalBandwidthBytesPerSecond());
             reports.add(new DeviceReport(slot.device.identity(), slot.memoryError == null ? slot.memory : null,
@@ -95,49 +112,63 @@ final class Sampler {
                         && r.bandwidth().read().measured()));
         List<Capacity> capacities = new ArrayList<>();
         reports.forEach(r -> capacities.add(DeviceCapacities.of(r)));
-        Double hostRead = reports.stream().filter(r -> r.identity().type() == DeviceType.CPU)
-                .map(r -> DeviceCapacities.of(r).readBytesPerSecond()).filter(java.util.Objects::nonNull)
-                .findFirst().orElse(null);
-        HostCapacity hostCapacity = new HostCapacity(host == null ? null : host.availableBytes(), hostRead);
+        HostCapacity hostCapacity = DeviceCapacities.host(host == null ? null : host.availableBytes(), null, reports);
         Map<String, List<Snapshot.WatchedFit>> fits = new LinkedHashMap<>();
-        Map<Capacity, List<Snapshot.WatchedFit>> evaluated = new HashMap<>();
+        Map<String, List<Verdict>> popular = new LinkedHashMap<>();
+        Map<String, RoofChart> roofs = new LinkedHashMap<>();
+        Map<Capacity, Answers> evaluated = new HashMap<>();
         for (Capacity c : capacities) {
             // A device whose reading did not change since the last sample has the same answers: reuse them.
-            List<Snapshot.WatchedFit> perDevice = lastFits.get(c);
-            if (perDevice == null) {
-                perDevice = watchedFits(c);
+            Answers a = last.get(c);
+            if (a == null) {
+                a = answers(c);
             }
-            evaluated.put(c, perDevice);
-            fits.put(c.id(), perDevice);
+            evaluated.put(c, a);
+            fits.put(c.id(), a.watched());
+            popular.put(c.id(), a.popular());
+            roofs.put(c.id(), a.roof());
         }
-        lastFits = evaluated;
+        last = evaluated;
         sequence++;
-        return new Snapshot(sequence, now, report, status, capacities, hostCapacity, fits, errors.get());
+        return new Snapshot(sequence, now, report, status, capacities, hostCapacity, fits, popular, roofs,
+                errors.get());
     }
 
     /**
-     * The watched models on one device, at their best precision and at each watch precision. Nothing shows a
-     * partial-offload split for them, so the host does not enter (and the answers depend on the device alone).
+     * The watched models on one device, at their best precision and at each watch precision offered for them, the
+     * popular models, and the roofline chart. Nothing shows a partial-offload split for them, so the host does not
+     * enter (and the answers depend on the device alone).
      */
-    private List<Snapshot.WatchedFit> watchedFits(Capacity c) {
+    private Answers answers(Capacity c) {
         List<Snapshot.WatchedFit> perDevice = new ArrayList<>();
+        List<RooflineFigures> figures = new ArrayList<>();
         for (LoadedModel m : watched) {
-            FitRow best = fit(m, c, HostCapacity.UNKNOWN, null);
+            Verdict best = fit(m, c, null, minPrecisionBits);
             perDevice.add(new Snapshot.WatchedFit(m.input(), best, true));
+            figures.add(best.roofline());
+            PrecisionPolicy policy = PrecisionPolicy.of(m.spec(), minPrecisionBits);
             for (Precision p : precisions) {
-                if (!p.equals(best.precision())) {
-                    perDevice.add(new Snapshot.WatchedFit(m.input(), fit(m, c, HostCapacity.UNKNOWN, p), false));
+                Precision offered;
+                try {
+                    offered = policy.resolve(p, new RuntimeProfile.Generic(), m.input());
+                } catch (IllegalArgumentException notOffered) {
+                    continue; // above what the model is published in: no series rather than a false one
+                }
+                if (!offered.equals(best.precision())) {
+                    perDevice.add(new Snapshot.WatchedFit(m.input(), fit(m, c, offered, minPrecisionBits), false));
                 }
             }
         }
-        return List.copyOf(perDevice);
+        return new Answers(List.copyOf(perDevice), PopularFits.on(c, HostCapacity.UNKNOWN),
+                RoofChart.of(c, figures));
     }
 
-    /** The watched model at inference, the default context, batch 1, at {@code p} or (null) its best precision now. */
-    static FitRow fit(LoadedModel m, Capacity c, HostCapacity host, Precision p) {
+    /** The watched model at inference, the default context, batch 1, at {@code p} or (null) its best precision. */
+    static Verdict fit(LoadedModel m, Capacity c, Precision p, int minPrecisionBits) {
         Workload w = new Workload(p, Precisions.kvCache("fp16").orElseThrow(),
                 Math.min(DEFAULT_CONTEXT, m.spec().maxContext()), 1, Mode.INFERENCE);
-        return FitRows.row(new FitPlanner(m.spec(), null), m, w, c, 1, c.id(), host);
+        return FitService.row(new FitPlanner(m.spec(), null, PrecisionPolicy.of(m.spec(), minPrecisionBits)), w, c,
+                1, c.id(), HostCapacity.UNKNOWN);
     }
 
     private void read(DeviceSlot slot, long nowNanos) {

@@ -1,9 +1,10 @@
 package dev.memwall.agent.daemon;
 
-import dev.memwall.agent.fit.FitRow;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.estimator.fit.Capacity;
 import dev.memwall.estimator.fit.HostCapacity;
+import dev.memwall.estimator.fit.RoofChart;
+import dev.memwall.estimator.fit.Verdict;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -18,16 +19,21 @@ import java.util.Map;
  * @param status      per device id: its state and its benchmark's
  * @param capacities  the devices as the estimator sees them, in report order
  * @param host        host memory and bandwidth for partial offload
- * @param watched     per device id: the watched models' fits at their best precision
+ * @param watched     per device id: the watched models' verdicts at their best precision and the watch precisions
+ * @param popular     per device id: the catalog's popular models at their best precision (the probe's {@code fits[]})
+ * @param roofs       per device id: the roofline chart of the device with its watched models
  * @param errorsTotal device readings and benchmarks that failed since start
  */
 public record Snapshot(long sequence, Instant sampledAt, ProbeReport report, Map<String, DeviceStatus> status,
-        List<Capacity> capacities, HostCapacity host, Map<String, List<WatchedFit>> watched, long errorsTotal) {
+        List<Capacity> capacities, HostCapacity host, Map<String, List<WatchedFit>> watched,
+        Map<String, List<Verdict>> popular, Map<String, RoofChart> roofs, long errorsTotal) {
 
     public Snapshot {
         status = Map.copyOf(status);
         capacities = List.copyOf(capacities);
         watched = Map.copyOf(watched);
+        popular = Map.copyOf(popular);
+        roofs = Map.copyOf(roofs);
     }
 
     /**
@@ -46,6 +52,6 @@ public record Snapshot(long sequence, Instant sampledAt, ProbeReport report, Map
      * @param best whether this is the precision chosen for it (the best that fits now), as the page shows; the
      *             others are the watch precisions, exported as metrics
      */
-    public record WatchedFit(String model, FitRow row, boolean best) {
+    public record WatchedFit(String model, Verdict verdict, boolean best) {
     }
 }

@@ -2,14 +2,21 @@ package dev.memwall.agent.fit;
 
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.device.BandwidthResult;
+import dev.memwall.device.DeviceOverheads;
+import dev.memwall.device.DeviceType;
 import dev.memwall.device.MemoryReading;
 import dev.memwall.estimator.fit.Capacity;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import dev.memwall.estimator.fit.DeviceLimit;
+import dev.memwall.estimator.fit.DeviceOverhead;
+import dev.memwall.estimator.fit.HostCapacity;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 
-/** Maps what the probe found to the estimator's {@link Capacity}, and groups identical devices. */
+/**
+ * Maps what the probe found to the estimator's {@link Capacity}, with the overheads that exist on each device: a
+ * CUDA context measured on the device where NVML and CUDA both answered, else the backend's sourced figure (none
+ * on a CPU device), and Apple's GPU working set as a limit.
+ */
 public final class DeviceCapacities {
 
     private DeviceCapacities() {
@@ -19,19 +26,30 @@ public final class DeviceCapacities {
         MemoryReading m = d.memory();
         BandwidthResult b = d.bandwidth();
         Double read = b != null && b.read() != null && b.read().measured() ? b.read().bytesPerSecond() : null;
+        DeviceOverhead overhead;
+        if (m != null && m.queryContextBytes() != null) {
+            overhead = DeviceOverhead.measuredCudaContext(m.queryContextBytes());
+        } else {
+            DeviceOverheads.Overhead o = DeviceOverheads.of(d.identity(), d.attributes());
+            overhead = o == null ? null : new DeviceOverhead(o.name(), o.bytes(), o.how());
+        }
+        DeviceOverheads.Limit l = DeviceOverheads.limit(d.identity());
         return new Capacity(d.identity().id(), d.identity().name(), m == null ? d.identity().totalBytes()
                 : m.totalBytes(), m == null ? null : m.freeBytes(), m == null ? null : m.reservedBytes(), read,
-                b == null ? null : b.theoreticalBytesPerSecond(), d.peakFp16Flops(),
-                m == null ? null : m.queryContextBytes(), b != null && b.hostToDevice() != null
-                        && b.hostToDevice().measured() ? b.hostToDevice().bytesPerSecond() : null);
+                b == null ? null : b.theoreticalBytesPerSecond(), d.peakFp16Flops(), overhead,
+                b != null && b.hostToDevice() != null && b.hostToDevice().measured()
+                        ? b.hostToDevice().bytesPerSecond() : null,
+                l == null ? null : new DeviceLimit(l.bytes(), l.how()), d.memoryError());
     }
 
-    /** Devices with the same name and total memory, in probe order: candidates for tensor parallel. */
-    public static List<List<Capacity>> identicalGroups(List<Capacity> devices) {
-        Map<String, List<Capacity>> groups = new LinkedHashMap<>();
-        for (Capacity c : devices) {
-            groups.computeIfAbsent(c.name() + "\u0000" + c.totalBytes(), k -> new ArrayList<>()).add(c);
-        }
-        return new ArrayList<>(groups.values());
+    /**
+     * The host as partial offload sees it: available memory, and its read bandwidth from {@code hostRead} when
+     * given, else from a CPU device's measured read (on a CPU OpenCL device, device memory is host memory).
+     */
+    public static HostCapacity host(Long availableBytes, Double hostRead, List<DeviceReport> devices) {
+        Double read = hostRead != null ? hostRead : devices.stream()
+                .filter(r -> r.identity().type() == DeviceType.CPU)
+                .map(r -> of(r).readBytesPerSecond()).filter(Objects::nonNull).findFirst().orElse(null);
+        return new HostCapacity(availableBytes, read);
     }
 }

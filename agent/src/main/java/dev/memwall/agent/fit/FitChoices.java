@@ -47,6 +47,16 @@ public final class FitChoices {
                 + Precisions.kvCaches().stream().map(Precision::name).collect(Collectors.joining(", "))));
     }
 
+    /**
+     * The quality floor for the precisions offered: a class ({@code 4bit}, {@code 3-bit}, {@code 2}) or a weight
+     * precision's name, meaning its class.
+     */
+    public static int minPrecision(String text, String field) {
+        return Precisions.classBits(text).orElseThrow(() -> new IllegalArgumentException("unknown precision class '"
+                + text + "' for " + field + "; choose one of " + Precisions.CLASSES.stream().map(b -> b + "bit")
+                        .collect(Collectors.joining(", ")) + ", or a precision's name"));
+    }
+
     /** {@link #GENERIC}, {@link #VLLM} or {@link #LLAMA_CPP}. */
     public static String runtime(String text, String field) {
         return switch (text.toLowerCase(Locale.ROOT)) {

@@ -1,10 +1,12 @@
 package dev.memwall.agent.render;
 
-import dev.memwall.agent.fit.FitRow;
-import dev.memwall.estimator.fit.FitResult;
+import dev.memwall.estimator.fit.KvPool;
 import dev.memwall.estimator.fit.MemoryItem;
-import dev.memwall.estimator.fit.Roofline;
+import dev.memwall.estimator.fit.Mode;
+import dev.memwall.estimator.fit.Offload;
+import dev.memwall.estimator.fit.RooflineFigures;
 import dev.memwall.estimator.fit.RuntimeProfile;
+import dev.memwall.estimator.fit.Verdict;
 import dev.memwall.estimator.fit.Workload;
 import dev.memwall.estimator.model.ModelSpec;
 import dev.memwall.estimator.source.LoadedModel;
@@ -15,7 +17,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The fit verdicts as a table (optionally with every item's formula) or as {@code memwall.fit.v1} JSON. */
+/**
+ * The fit verdicts as a table (optionally with every item's formula) or as {@code memwall.fit.v1} JSON. Formats
+ * the estimator's {@link Verdict}s and computes nothing.
+ */
 public final class FitView {
 
     public static final String SCHEMA = "memwall.fit.v1";
@@ -23,133 +28,154 @@ public final class FitView {
     private FitView() {
     }
 
-    static String precisionName(FitRow row) {
-        return row.precision() == null ? "as stored" : row.precision().name();
-    }
-
-    static String verdict(FitResult r) {
-        return r.fitsNow() ? "fits now" : r.fitsIdle() ? "fits when idle" : "does not fit";
-    }
-
     static String runtimeWords(Workload workload) {
-        return switch (workload.runtime().word()) {
-            case "vllm" -> String.format(Locale.ROOT, "vLLM at gpu_memory_utilization %.2f",
-                    ((RuntimeProfile.Vllm) workload.runtime()).gpuMemoryUtilization());
-            case "llama.cpp" -> {
-                RuntimeProfile.LlamaCpp l = (RuntimeProfile.LlamaCpp) workload.runtime();
-                yield String.format(Locale.ROOT, "llama.cpp (micro-batch %d, flash attention %s, %s kept free)",
-                        l.ubatchTokens(), l.flashAttention() ? "on" : "off", Quantities.gib(l.marginBytes()));
-            }
-            default -> "generic runtime";
-        };
+        RuntimeProfile r = workload.runtime();
+        if (r instanceof RuntimeProfile.Vllm v) {
+            return String.format(Locale.ROOT, "vLLM at gpu_memory_utilization %.2f", v.gpuMemoryUtilization());
+        }
+        if (r instanceof RuntimeProfile.LlamaCpp l) {
+            return String.format(Locale.ROOT, "llama.cpp (micro-batch %d, flash attention %s, %s kept free)",
+                    l.ubatchTokens(), l.flashAttention() ? "on" : "off", Quantities.gib(l.marginBytes()));
+        }
+        if (workload.mode().trains() && r instanceof RuntimeProfile.Generic g) {
+            return "generic runtime, " + (g.flashAttention() ? "flash attention" : "no flash attention");
+        }
+        return "generic runtime";
     }
 
-    public static String table(LoadedModel model, Workload workload, List<FitRow> rows, boolean explain) {
+    private static String perSecond(Double tps) {
+        return tps == null ? ProbeTable.UNKNOWN : String.format(Locale.ROOT, tps < 10 ? "%.1f tok/s" : "%.0f tok/s",
+                tps);
+    }
+
+    public static String table(LoadedModel model, Workload workload, List<Verdict> rows, boolean explain) {
         ModelSpec s = model.spec();
         StringBuilder out = new StringBuilder();
         out.append(s.id()).append(": ").append(ModelCatalogView.count(s.parameters())).append(" parameters");
         if (s.moe() != null) {
             out.append(" (").append(ModelCatalogView.count(s.activeParameters())).append(" active)");
         }
+        boolean adapters = workload.mode() == Mode.LORA || workload.mode() == Mode.QLORA;
         out.append(String.format(Locale.ROOT, ", context %,d tokens, batch %d, %s, %s, %s%n",
                 workload.contextTokens(), workload.batch(), workload.mode().trains()
-                        ? "recomputation " + workload.recompute().word() + (workload.mode() == dev.memwall.estimator.fit
-                                .Mode.LORA || workload.mode() == dev.memwall.estimator.fit.Mode.QLORA
-                                        ? ", adapter rank " + workload.loraRank() : "")
+                        ? "recomputation " + workload.recompute().word()
+                                + (adapters ? ", adapter rank " + workload.loraRank() : "")
                         : "KV cache " + workload.kvPrecision().name(), workload.mode().word(), runtimeWords(workload)));
-        TextTable t = new TextTable("DEVICE", "NAME", "PRECISION", "VERDICT", "REQUIRED", "AVAILABLE", "BEST NOW", "MAX CONTEXT",
-                "DECODE BOUND", "BANDWIDTH-BOUND");
-        for (FitRow row : rows) {
-            FitResult r = row.result();
-            boolean decode = !workload.mode().trains();
-            Double tps = decode ? r.roofline().tokensPerSecondPerSequence(workload.batch()) : null;
-            t.row(row.label() + (r.devices() <= 1 ? "" : workload.mode().trains()
+        boolean decodes = !workload.mode().trains();
+        List<String> header = new ArrayList<>(List.of("DEVICE", "NAME", "PRECISION", "VERDICT", "REQUIRED",
+                "AVAILABLE", "BEST", "MAX CONTEXT"));
+        if (decodes) {
+            header.addAll(List.of("DECODE BOUND", "BANDWIDTH-BOUND"));
+        }
+        TextTable t = new TextTable(header.toArray(String[]::new));
+        for (Verdict r : rows) {
+            List<String> cells = new ArrayList<>(List.of(r.label() + (r.devices() <= 1 ? "" : workload.mode().trains()
                     ? " (data parallel x" + r.devices() + ", ZeRO-" + workload.zeroStage() + ")"
-                    : " (tensor parallel x" + r.devices() + ")"), r.device().name(),
-                    precisionName(row),
-                    verdict(r), Quantities.gib(r.estimate().totalBytes()),
-                    Quantities.gib(r.usableNowBytes()),
+                    : " (tensor parallel x" + r.devices() + ")"), r.device().name(), r.precision().name(),
+                    r.state().words(), Quantities.gib(r.requiredBytes()),
+                    Quantities.gib(r.availableBytes()) + (r.availableBasis().equals("idle") ? " (idle)" : ""),
                     r.bestPrecision() == null ? ProbeTable.UNKNOWN : r.bestPrecision().name(),
-                    r.maxContext() == 0 ? ProbeTable.UNKNOWN : String.format(Locale.ROOT, "%,d", r.maxContext()),
-                    tps == null ? ProbeTable.UNKNOWN : String.format(Locale.ROOT, "%.0f tok/s", tps),
-                    !decode || r.roofline().ridge() == null ? ProbeTable.UNKNOWN
-                            : r.roofline().bandwidthBound(workload.batch()) ? "yes" : "no");
+                    r.maxContextTokens() == null ? ProbeTable.UNKNOWN
+                            : String.format(Locale.ROOT, "%,d", r.maxContextTokens())));
+            if (decodes) {
+                Verdict.Decode d = r.decode();
+                cells.add(d == null ? ProbeTable.UNKNOWN : perSecond(d.boundTokensPerSecond())
+                        + (d.source().equals("offload") && d.boundTokensPerSecond() != null ? " (offload)" : ""));
+                cells.add(d == null || d.bandwidthBound() == null ? ProbeTable.UNKNOWN
+                        : d.bandwidthBound() ? "yes" : "no");
+            }
+            t.row(cells.toArray(String[]::new));
         }
         out.append(t.render());
-        for (FitRow row : rows) {
-            FitResult r = row.result();
-            var o = r.offload();
+        for (Verdict r : rows) {
+            if (r.state() != Verdict.State.FITS_NOW) {
+                out.append(r.label()).append(": ").append(r.state().words()).append(": ").append(r.reason())
+                        .append('\n');
+            }
+            Offload o = r.offload();
             if (o != null) {
                 out.append(String.format(Locale.ROOT, "%s: partial offload would keep %d of %d layers on the device and "
-                        + "%d in host memory (%s%s); decode bound %s%n", row.label(), o.deviceLayers(),
+                        + "%d in host memory (%s%s); decode bound %s%n", r.label(), o.deviceLayers(),
                         o.deviceLayers() + o.hostLayers(), o.hostLayers(), Quantities.gib(o.hostBytes()),
                         o.hostAvailableBytes() == null ? "" : " of " + Quantities.gib(o.hostAvailableBytes())
                                 + " available" + (o.hostFits() ? "" : ": too little"),
                         o.decodeTokensPerSecondBound() == null
                                 ? "unknown (no host memory bandwidth: give --host-bandwidth)"
-                                : String.format(Locale.ROOT, "%.1f tok/s with the host layers at %s (%s)",
-                                        o.decodeTokensPerSecondBound(), Quantities.gbPerSecond(o.hostBandwidth()),
+                                : String.format(Locale.ROOT, "%s with the host layers at %s (%s)",
+                                        perSecond(o.decodeTokensPerSecondBound()),
+                                        Quantities.gbPerSecond(o.hostBandwidth()),
                                         o.hostPath().equals("host_read") ? "host memory read"
                                                 : "measured host-to-device copy")));
             }
-            if (r.kvPool() != null && (r.fitsNow() || r.fitsIdle())) {
+            KvPool pool = r.kvPool();
+            if (pool != null && (r.fitsNow() || r.fitsWhenIdle())) {
                 out.append(String.format(Locale.ROOT, "%s: vLLM's KV cache pool %s holds %,d tokens: maximum "
-                        + "concurrency %.2fx at %,d tokens per request%n", row.label(), Quantities.gib(r.kvPool().bytes()),
-                        r.kvPool().tokens(), r.kvPool().maxConcurrency(), workload.contextTokens()));
+                        + "concurrency %.2fx at %,d tokens per request%n", r.label(), Quantities.gib(pool.bytes()),
+                        pool.tokens(), pool.maxConcurrency(), workload.contextTokens()));
             }
             for (String note : r.notes()) {
-                out.append(row.label()).append(": ").append(note).append('\n');
+                out.append(r.label()).append(": ").append(note).append('\n');
             }
-            Double expected = workload.mode().trains() ? null
-                    : r.roofline().expectedTokensPerSecondPerSequence(workload.batch());
-            Double bound = workload.mode().trains() ? null : r.roofline().tokensPerSecondPerSequence(workload.batch());
-            if (expected != null && bound != null && expected < bound * 0.999) {
+            Verdict.Decode d = r.decode();
+            if (d != null && d.expertsReached() != null && d.expectedTokensPerSecond() != null
+                    && d.boundTokensPerSecond() != null && d.expectedTokensPerSecond() < d.boundTokensPerSecond()) {
                 out.append(String.format(Locale.ROOT, "%s: at batch %d uniform routing reaches %.1f of %d experts per "
-                        + "layer: %.0f tok/s per sequence expected, against the %.0f tok/s bound (k experts)%n",
-                        row.label(), workload.batch(), dev.memwall.estimator.model.Moe.expectedExpertsTouched(
-                                r.roofline().experts(), r.roofline().expertsPerToken(), workload.batch()),
-                        r.roofline().experts(), expected, bound));
+                        + "layer: %s per sequence expected, against the %s bound (k experts)%n", r.label(), d.batch(),
+                        d.expertsReached(), d.experts(), perSecond(d.expectedTokensPerSecond()),
+                        perSecond(d.boundTokensPerSecond())));
             }
         }
-        out.append("REQUIRED is per device; AVAILABLE is what the runtime may use now. DECODE BOUND is an upper bound per sequence from ");
-        out.append("the measured read bandwidth (theoretical where none was measured); no runtime decodes faster.\n");
+        out.append("REQUIRED is per device; AVAILABLE is what the runtime may use now (\"idle\": this device does not "
+                + "report free memory, so its total less reserved).\n");
+        if (decodes) {
+            out.append("DECODE BOUND is an upper bound per sequence from the measured read bandwidth (theoretical where "
+                    + "none was measured); no runtime decodes faster. It is shown where the model fits, or for the "
+                    + "partial-offload split where it does not.\n");
+        }
         if (!rows.isEmpty()) {
             out.append(String.format(Locale.ROOT, "Rule of thumb (parameters x bytes x %s): %s, memwall's estimate %s%n",
-                    workload.mode().trains() ? "2" : "1.2",
-                    Quantities.gib(rows.get(0).result().estimate().ruleOfThumb()),
-                    Quantities.gib(rows.get(0).result().estimate().totalBytes())));
+                    workload.mode().trains() ? "2" : "1.2", Quantities.gib(rows.get(0).estimate().ruleOfThumb()),
+                    Quantities.gib(rows.get(0).requiredBytes())));
         }
         if (explain) {
-            for (FitRow row : rows) {
-                FitResult r = row.result();
-                out.append('\n').append(row.label()).append(" (").append(precisionName(row)).append("):\n");
-                for (MemoryItem i : r.estimate().items()) {
-                    out.append(String.format(Locale.ROOT, "  %-24s %12s  %s%n", i.name() + (i.host() ? " (host)" : ""), Quantities.gib(i.bytes()),
-                            i.formula()));
-                }
-                out.append(String.format(Locale.ROOT, "  %-24s %12s  headroom %s%n", "total",
-                        Quantities.gib(r.estimate().totalBytes()), Quantities.gib(r.headroomBytes())));
-                Roofline f = r.roofline();
-                out.append(String.format(Locale.ROOT, "  decode step: %,.0f weight bytes + %,.0f KV bytes per sequence;"
-                        + " %,.0f FLOPs per sequence%n", f.weightBytesPerStep(), f.kvBytesPerSequence(),
-                        f.flopsPerSequence()));
-                if (f.bandwidth() != null) {
-                    out.append(String.format(Locale.ROOT, "  bandwidth %s (%s)%s%n", Quantities.gbPerSecond(f.bandwidth()),
-                            f.bandwidthMeasured() ? "measured read" : "theoretical, nothing measured",
-                            f.ridge() == null ? "" : String.format(Locale.ROOT, "; ridge %.0f FLOPs per byte; "
-                                    + "compute-bound from batch %s", f.ridge(), f.criticalBatch() == null ? "never"
-                                    : String.valueOf(f.criticalBatch()))));
-                }
-                if (f.prefillSeconds(workload.contextTokens()) != null) {
-                    out.append(String.format(Locale.ROOT, "  prefill of %,d tokens: at least %.3f s at peak FLOPs%n",
-                            workload.contextTokens(), f.prefillSeconds(workload.contextTokens())));
-                }
+            for (Verdict r : rows) {
+                explain(out, r, decodes);
             }
         }
         return out.toString();
     }
 
-    public static Map<String, Object> document(LoadedModel model, Workload workload, List<FitRow> rows) {
+    private static void explain(StringBuilder out, Verdict r, boolean decodes) {
+        out.append('\n').append(r.label()).append(" (").append(r.precision().name()).append("):\n");
+        for (MemoryItem i : r.estimate().items()) {
+            out.append(String.format(Locale.ROOT, "  %-24s %12s  %s%n", i.name() + (i.host() ? " (host)" : ""),
+                    Quantities.gib(i.bytes()), i.formula()));
+        }
+        out.append(String.format(Locale.ROOT, "  %-24s %12s  headroom %s of %s available (%s)%n", "total",
+                Quantities.gib(r.requiredBytes()), Quantities.gib(r.headroomBytes()),
+                Quantities.gib(r.availableBytes()), r.availableBasis().equals("idle")
+                        ? "the idle device: free memory is not reported" : "free now"));
+        if (!decodes) {
+            return;
+        }
+        RooflineFigures f = r.roofline();
+        out.append(String.format(Locale.ROOT, "  decode step: %,.0f weight bytes + %,.0f KV bytes per sequence;"
+                + " %,.0f FLOPs per sequence%n", f.weightBytesPerStep(), f.kvBytesPerSequence(), f.flopsPerSequence()));
+        if (f.bandwidthBytesPerSecond() != null) {
+            out.append(String.format(Locale.ROOT, "  bandwidth %s (%s)%s%n",
+                    Quantities.gbPerSecond(f.bandwidthBytesPerSecond()),
+                    f.bandwidthMeasured() ? "measured read" : "theoretical, nothing measured",
+                    f.ridgeFlopsPerByte() == null ? "" : String.format(Locale.ROOT, "; ridge %.0f FLOPs per byte; "
+                            + "compute-bound from batch %s", f.ridgeFlopsPerByte(), f.criticalBatch() == null
+                                    ? "never" : String.valueOf(f.criticalBatch()))));
+        }
+        if (f.prefillSecondsBound() != null) {
+            out.append(String.format(Locale.ROOT, "  prefill of %,d tokens: at least %.3f s at peak FLOPs%n",
+                    r.workload().contextTokens(), f.prefillSecondsBound()));
+        }
+    }
+
+    public static Map<String, Object> document(LoadedModel model, Workload workload, List<Verdict> rows) {
         ModelSpec s = model.spec();
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("schema", SCHEMA);
@@ -166,74 +192,98 @@ public final class FitView {
         w.put("batch", workload.batch());
         w.put("mode", workload.mode().word());
         w.put("recompute", workload.mode().trains() ? workload.recompute().word() : null);
-        w.put("lora_rank", workload.mode() == dev.memwall.estimator.fit.Mode.LORA
-                || workload.mode() == dev.memwall.estimator.fit.Mode.QLORA ? workload.loraRank() : null);
+        w.put("lora_rank", workload.mode() == Mode.LORA || workload.mode() == Mode.QLORA ? workload.loraRank() : null);
+        w.put("zero_stage", workload.mode() == Mode.TRAINING ? workload.zeroStage() : null);
         w.put("runtime", workload.runtime().word());
         doc.put("workload", w);
-        FitRow first = rows.isEmpty() ? null : rows.get(0);
-        doc.put("memory", first == null ? null : memory(first.result()));
+        doc.put("memory", rows.isEmpty() ? null : memory(rows.get(0)));
         List<Object> devices = new ArrayList<>();
-        for (FitRow row : rows) {
-            FitResult r = row.result();
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("id", row.label());
-            d.put("name", r.device().name());
-            d.put("devices", r.devices());
-            d.put("precision", row.precision() == null ? "as-stored" : row.precision().name());
-            d.put("fits_now", r.fitsNow());
-            d.put("fits_when_idle", r.fitsIdle());
-            d.put("required_bytes", r.estimate().totalBytes());
-            d.put("available_bytes", r.usableNowBytes());
-            d.put("headroom_bytes", r.headroomBytes());
-            d.put("best_precision", r.bestPrecision() == null ? null : r.bestPrecision().name());
-            d.put("max_context_tokens", r.maxContext());
-            d.put("max_batch", r.maxBatch());
-            Roofline f = r.roofline();
-            boolean decode = !workload.mode().trains();
-            d.put("decode_tokens_per_second_bound", decode ? f.tokensPerSecondPerSequence(workload.batch()) : null);
-            d.put("decode_tokens_per_second_expected", decode
-                    ? f.expectedTokensPerSecondPerSequence(workload.batch()) : null);
-            d.put("decode_tokens_per_second_ceiling", decode ? f.ceilingTokensPerSecondPerSequence(workload.batch())
-                    : null);
-            d.put("bandwidth_bound", !decode || f.ridge() == null ? null : f.bandwidthBound(workload.batch()));
-            d.put("bandwidth_bytes_per_second", f.bandwidth());
-            d.put("bandwidth_measured", f.bandwidthMeasured());
-            d.put("ridge_flops_per_byte", f.ridge());
-            d.put("critical_batch", f.criticalBatch());
-            d.put("prefill_seconds_bound", f.prefillSeconds(workload.contextTokens()));
-            d.put("memory", memory(r));
-            if (r.offload() != null) {
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("device_layers", r.offload().deviceLayers());
-                o.put("host_layers", r.offload().hostLayers());
-                o.put("host_bytes", r.offload().hostBytes());
-                o.put("host_available_bytes", r.offload().hostAvailableBytes());
-                o.put("host_fits", r.offload().hostFits());
-                o.put("host_bandwidth_bytes_per_second", r.offload().hostBandwidth());
-                o.put("host_path", r.offload().hostPath());
-                o.put("decode_tokens_per_second_bound", r.offload().decodeTokensPerSecondBound());
-                d.put("offload", o);
-            } else {
-                d.put("offload", null);
-            }
-            if (r.kvPool() != null) {
-                Map<String, Object> k = new LinkedHashMap<>();
-                k.put("bytes", r.kvPool().bytes());
-                k.put("tokens", r.kvPool().tokens());
-                k.put("max_concurrency", r.kvPool().maxConcurrency());
-                d.put("kv_pool", k);
-            } else {
-                d.put("kv_pool", null);
-            }
-            d.put("notes", r.notes());
-            devices.add(d);
+        for (Verdict r : rows) {
+            devices.add(device(r));
         }
         doc.put("devices", devices);
         doc.put("notes", model.notes());
         return doc;
     }
 
-    private static Map<String, Object> memory(FitResult r) {
+    /** One verdict as the fit document's {@code devices[]} entry (also the agent's per-model answer). */
+    public static Map<String, Object> device(Verdict r) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("id", r.label());
+        d.put("name", r.device().name());
+        d.put("devices", r.devices());
+        d.put("model", r.model());
+        d.put("precision", r.precision().name());
+        d.put("state", r.state().word());
+        d.put("reason", r.reason());
+        d.put("fits_now", r.fitsNow());
+        d.put("fits_when_idle", r.fitsWhenIdle());
+        d.put("required_bytes", r.requiredBytes());
+        d.put("available_bytes", r.availableBytes());
+        d.put("available_basis", r.availableBasis());
+        d.put("headroom_bytes", r.headroomBytes());
+        d.put("best_precision", r.bestPrecision() == null ? null : r.bestPrecision().name());
+        d.put("max_context_tokens", r.maxContextTokens());
+        d.put("max_batch", r.maxBatch());
+        Verdict.Decode dec = r.decode();
+        d.put("decode_source", dec == null ? null : dec.source());
+        d.put("decode_tokens_per_second_bound", dec == null ? null : dec.boundTokensPerSecond());
+        d.put("decode_tokens_per_second_expected", dec == null ? null : dec.expectedTokensPerSecond());
+        d.put("decode_tokens_per_second_ceiling", dec == null ? null : dec.ceilingTokensPerSecond());
+        d.put("bandwidth_bound", dec == null ? null : dec.bandwidthBound());
+        d.put("experts_reached", dec == null ? null : dec.expertsReached());
+        RooflineFigures f = r.roofline();
+        d.put("bandwidth_bytes_per_second", f.bandwidthBytesPerSecond());
+        d.put("bandwidth_measured", f.bandwidthMeasured());
+        d.put("ridge_flops_per_byte", f.ridgeFlopsPerByte());
+        d.put("critical_batch", f.criticalBatch());
+        d.put("prefill_seconds_bound", r.workload().mode().trains() ? null : f.prefillSecondsBound());
+        d.put("roofline", r.workload().mode().trains() ? null : roofline(f));
+        d.put("memory", memory(r));
+        Offload o = r.offload();
+        if (o != null) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("device_layers", o.deviceLayers());
+            x.put("host_layers", o.hostLayers());
+            x.put("host_bytes", o.hostBytes());
+            x.put("host_available_bytes", o.hostAvailableBytes());
+            x.put("host_fits", o.hostFits());
+            x.put("host_bandwidth_bytes_per_second", o.hostBandwidth());
+            x.put("host_path", o.hostPath());
+            x.put("decode_tokens_per_second_bound", o.decodeTokensPerSecondBound());
+            d.put("offload", x);
+        } else {
+            d.put("offload", null);
+        }
+        KvPool pool = r.kvPool();
+        if (pool != null) {
+            Map<String, Object> k = new LinkedHashMap<>();
+            k.put("bytes", pool.bytes());
+            k.put("tokens", pool.tokens());
+            k.put("max_concurrency", pool.maxConcurrency());
+            d.put("kv_pool", k);
+        } else {
+            d.put("kv_pool", null);
+        }
+        d.put("notes", r.notes());
+        return d;
+    }
+
+    /** The roofline's points, as the page and the fit document carry them. */
+    public static List<Object> roofline(RooflineFigures f) {
+        List<Object> points = new ArrayList<>();
+        for (RooflineFigures.Point p : f.points()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("batch", p.batch());
+            x.put("intensity_flops_per_byte", p.intensityFlopsPerByte());
+            x.put("flops_per_second", p.flopsPerSecond());
+            x.put("tokens_per_second_per_sequence", p.tokensPerSecondPerSequence());
+            points.add(x);
+        }
+        return points;
+    }
+
+    private static Map<String, Object> memory(Verdict r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("weights_bytes", r.estimate().bytes("weights"));
         m.put("kv_cache_bytes", r.estimate().bytes("kv_cache"));

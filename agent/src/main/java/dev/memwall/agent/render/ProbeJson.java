@@ -1,6 +1,5 @@
 package dev.memwall.agent.render;
 
-import dev.memwall.agent.fit.PopularFits;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
@@ -9,6 +8,7 @@ import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceFailure;
 import dev.memwall.device.DeviceIdentity;
 import dev.memwall.device.MemoryReading;
+import dev.memwall.estimator.fit.Verdict;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +28,7 @@ public final class ProbeJson {
     }
 
     /** The document with the catalog's popular models at their best precision on each device ({@code fits[]}). */
-    public static Map<String, Object> document(ProbeReport report, String version, List<PopularFits.PopularFit> fits) {
+    public static Map<String, Object> document(ProbeReport report, String version, List<Verdict> fits) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("schema", SCHEMA);
         doc.put("memwall_version", version);
@@ -60,16 +60,22 @@ public final class ProbeJson {
         }
         doc.put("devices", devices);
         List<Object> fitList = new ArrayList<>();
-        for (PopularFits.PopularFit f : fits) {
+        for (Verdict f : fits) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("device", f.device());
+            m.put("device", f.label());
             m.put("model", f.model());
+            m.put("state", f.state().word());
             m.put("fits_now", f.fitsNow());
-            m.put("best_precision", f.precision());
-            m.put("context_tokens", PopularFits.CONTEXT);
+            m.put("fits_when_idle", f.fitsWhenIdle());
+            m.put("precision", f.precision().name());
+            m.put("best_precision", f.bestPrecision() == null ? null : f.bestPrecision().name());
+            m.put("context_tokens", f.workload().contextTokens());
             m.put("required_bytes", f.requiredBytes());
-            m.put("max_context_tokens", f.maxContext());
-            m.put("decode_tokens_per_second_bound", f.decodeBound());
+            m.put("available_bytes", f.availableBytes());
+            m.put("available_basis", f.availableBasis());
+            m.put("max_context_tokens", f.maxContextTokens());
+            m.put("decode_tokens_per_second_bound", f.decode() == null ? null : f.decode().boundTokensPerSecond());
+            m.put("reason", f.reason());
             fitList.add(m);
         }
         doc.put("fits", fitList);
@@ -103,17 +109,18 @@ public final class ProbeJson {
         memory.put("max_allocation_bytes", id.maxAllocationBytes());
         memory.put("global_cache_bytes", id.globalCacheBytes());
         memory.put("error", d.memoryError());
+        memory.put("notes", r == null ? List.of() : r.notes());
         m.put("memory", memory);
 
         BandwidthResult b = d.bandwidth();
         Map<String, Object> bandwidth = new LinkedHashMap<>();
-        bandwidth.put("read_bytes_per_second", b == null || b.read() == null ? null : rate(b.read().bytesPerSecond()));
-        bandwidth.put("copy_bytes_per_second", b == null || b.copy() == null ? null : rate(b.copy().bytesPerSecond()));
+        bandwidth.put("read_bytes_per_second", b == null || b.read() == null ? null : b.read().bytesPerSecond());
+        bandwidth.put("copy_bytes_per_second", b == null || b.copy() == null ? null : b.copy().bytesPerSecond());
         bandwidth.put("theoretical_bytes_per_second", b == null ? null : b.theoreticalBytesPerSecond());
         bandwidth.put("host_to_device_bytes_per_second",
-                b == null || b.hostToDevice() == null ? null : rate(b.hostToDevice().bytesPerSecond()));
+                b == null || b.hostToDevice() == null ? null : b.hostToDevice().bytesPerSecond());
         bandwidth.put("device_to_host_bytes_per_second",
-                b == null || b.deviceToHost() == null ? null : rate(b.deviceToHost().bytesPerSecond()));
+                b == null || b.deviceToHost() == null ? null : b.deviceToHost().bytesPerSecond());
         bandwidth.put("read_efficiency", b == null ? null : b.readEfficiency());
         bandwidth.put("read", b == null ? null : measurement(b.read()));
         bandwidth.put("copy", b == null ? null : measurement(b.copy()));
@@ -152,20 +159,17 @@ public final class ProbeJson {
             return null;
         }
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("bytes_per_second", rate(x.bytesPerSecond()));
+        m.put("bytes_per_second", x.bytesPerSecond());
         m.put("counted", x.kind().counted());
         m.put("method", x.method());
         m.put("buffer_bytes", x.measured() ? x.bufferBytes() : null);
         m.put("bytes_per_pass", x.measured() ? x.bytesPerPass() : null);
         m.put("samples", x.samples());
-        m.put("min_bytes_per_second", x.measured() ? rate(x.minBytesPerSecond()) : null);
-        m.put("max_bytes_per_second", x.measured() ? rate(x.maxBytesPerSecond()) : null);
+        m.put("min_bytes_per_second", x.measured() ? x.minBytesPerSecond() : null);
+        m.put("max_bytes_per_second", x.measured() ? x.maxBytesPerSecond() : null);
         m.put("seconds", x.secondsSpent());
         m.put("notes", x.notes());
         return m;
     }
 
-    private static long rate(double bytesPerSecond) {
-        return Math.round(bytesPerSecond);
-    }
 }

@@ -1,6 +1,5 @@
 package dev.memwall.agent.render;
 
-import dev.memwall.agent.fit.PopularFits;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
@@ -8,6 +7,7 @@ import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceFailure;
 import dev.memwall.device.MemoryReading;
+import dev.memwall.estimator.fit.Verdict;
 import dev.memwall.estimator.units.Quantities;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -29,8 +29,11 @@ public final class ProbeTable {
         return render(report, List.of());
     }
 
-    /** The table, then one line per device naming the popular models that fit now. */
-    public static String render(ProbeReport report, List<PopularFits.PopularFit> fits) {
+    /**
+     * The table, then one line per device naming the popular models that fit now, or, on a device that does not
+     * report free memory, those that fit when it is idle.
+     */
+    public static String render(ProbeReport report, List<Verdict> fits) {
         StringBuilder out = new StringBuilder();
         List<String> notes = new ArrayList<>();
         if (report.devices().isEmpty() && report.failedDevices().isEmpty()) {
@@ -62,19 +65,35 @@ public final class ProbeTable {
             out.append(table.render());
         }
         if (!fits.isEmpty()) {
-            out.append("\nFits now (context ").append(PopularFits.CONTEXT).append(", batch 1; `memwall fit MODEL` for "
-                    + "more):\n");
-            Map<String, List<String>> byDevice = new LinkedHashMap<>();
-            for (PopularFits.PopularFit f : fits) {
-                List<String> list = byDevice.computeIfAbsent(f.device(), k -> new ArrayList<>());
-                if (f.fitsNow()) {
-                    list.add(f.model() + " " + f.precision() + (f.decodeBound() == null ? ""
-                            : String.format(Locale.ROOT, " %.0f tok/s", f.decodeBound())));
+            out.append("\nFits now (context ").append(fits.get(0).workload().contextTokens())
+                    .append(", batch 1; `memwall fit MODEL` for more):\n");
+            Map<String, List<String>> now = new LinkedHashMap<>();
+            Map<String, List<String>> idle = new LinkedHashMap<>();
+            for (Verdict f : fits) {
+                now.computeIfAbsent(f.label(), k -> new ArrayList<>());
+                idle.computeIfAbsent(f.label(), k -> new ArrayList<>());
+                String entry = f.model() + " " + f.precision().name() + (f.decode() == null
+                        || f.decode().boundTokensPerSecond() == null ? ""
+                                : String.format(Locale.ROOT, " %.0f tok/s", f.decode().boundTokensPerSecond()));
+                if (f.state() == Verdict.State.FITS_NOW) {
+                    now.get(f.label()).add(entry);
+                } else if (f.state() == Verdict.State.FITS_WHEN_IDLE) {
+                    idle.get(f.label()).add(entry);
                 }
             }
-            byDevice.forEach((device, models) -> out.append("  ").append(device).append(": ")
-                    .append(models.isEmpty() ? "none of the catalog's popular models" : String.join(", ", models))
-                    .append('\n'));
+            now.forEach((device, models) -> {
+                List<String> whenIdle = idle.get(device);
+                out.append("  ").append(device).append(": ");
+                if (!models.isEmpty()) {
+                    out.append(String.join(", ", models));
+                } else if (whenIdle.isEmpty()) {
+                    out.append("none of the catalog's popular models");
+                } else {
+                    out.append("none known: free memory is not reported; when idle: ")
+                            .append(String.join(", ", whenIdle));
+                }
+                out.append('\n');
+            });
         }
         out.append('\n');
         if (report.host() != null) {
@@ -138,6 +157,9 @@ public final class ProbeTable {
             notes.add(id + ": memory could not be read: " + d.memoryError());
         } else if (d.memory() != null && d.memory().freeBytes() == null) {
             notes.add(id + ": free memory is not reported by this driver (no vendor extension for it)");
+        }
+        if (d.memory() != null) {
+            d.memory().notes().forEach(n -> notes.add(id + ": " + n));
         }
         if (d.memory() != null && d.memory().queryContextBytes() != null) {
             notes.add(id + ": reading free memory through CUDA took " + Quantities.mib(d.memory().queryContextBytes())

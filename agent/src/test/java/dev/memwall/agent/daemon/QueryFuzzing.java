@@ -1,7 +1,8 @@
 package dev.memwall.agent.daemon;
 
-import dev.memwall.agent.fit.FitRows;
 import dev.memwall.estimator.fit.Capacity;
+import dev.memwall.estimator.fit.FitPlanner;
+import dev.memwall.estimator.fit.FitService;
 import dev.memwall.estimator.fit.HostCapacity;
 import java.util.List;
 
@@ -18,7 +19,7 @@ public final class QueryFuzzing {
     public static int status(String rawQuery) {
         try {
             FitQuery f = FitQuery.parse(AgentHttp.query(rawQuery));
-            FitRows.of(f.model, f.workload, DEVICES, HostCapacity.UNKNOWN);
+            FitService.rows(new FitPlanner(f.model.spec(), null, f.policy), f.workload, DEVICES, HostCapacity.UNKNOWN);
             return 200;
         } catch (HttpError e) {
             if (e.getMessage() == null || e.getMessage().contains("\n")) {

@@ -37,36 +37,68 @@ class SamplerTest {
         }
     }
 
-    Sampler sampler(ScriptedDevice device, MovableClock clock) {
-        return new Sampler(List.of(new DeviceSlot(device)), List.of(), List.of(), List.of(), List.of(),
-                () -> new HostMemory(64 * GIB, 32 * GIB, "host"), Duration.ofMillis(100), clock, new AtomicLong());
+    Sampler sampler(ScriptedDevice device, MovableClock clock, Ticker ticker) {
+        return new Sampler(List.of(new DeviceSlot(device)), List.of(), List.of(), List.of(), List.of(), 4,
+                () -> new HostMemory(64 * GIB, 32 * GIB, "host"), Duration.ofMillis(100), clock, ticker,
+                new AtomicLong());
     }
 
     @Test
-    void aWallClockJumpNeitherStallsNorHurriesRetries() throws Exception {
+    void aFailingDeviceIsRetriedWithADoublingBackoffWhileTheOthersAreReadEverySample() {
+        ScriptedDevice good = new ScriptedDevice("scripted:0", 24 * GIB, 20 * GIB);
+        ScriptedDevice bad = new ScriptedDevice("scripted:1", 24 * GIB, 20 * GIB);
+        bad.failing = true;
+        FakeTicker ticker = new FakeTicker();
+        AtomicLong errors = new AtomicLong();
+        Sampler s = new Sampler(List.of(new DeviceSlot(good), new DeviceSlot(bad)), List.of(), List.of(), List.of(),
+                List.of(), 4, () -> new HostMemory(64 * GIB, 32 * GIB, "host"), Duration.ofMillis(100),
+                new MovableClock(), ticker, errors);
+        // Sixteen samples 100 ms apart: 100 ms doubling puts the tries at 0, 0.1, 0.3, 0.7 and 1.5 s.
+        Snapshot last = null;
+        for (int i = 0; i < 16; i++) {
+            last = s.sample();
+            ticker.advance(Duration.ofMillis(100));
+        }
+        assertThat(bad.reads.get()).isEqualTo(5);
+        assertThat(good.reads.get()).isEqualTo(16);
+        assertThat(errors.get()).isEqualTo(5);
+        assertThat(last.status().get("scripted:1").failed()).isTrue();
+        assertThat(last.status().get("scripted:1").error())
+                .isEqualTo("the device fell off the bus (scripted); retrying in 1s");
+        assertThat(last.status().get("scripted:0").failed()).isFalse();
+        // Healed, it is back at the next try (3.1 s), not before.
+        bad.failing = false;
+        ticker.advance(Duration.ofMillis(1400));
+        assertThat(s.sample().status().get("scripted:1").failed()).isTrue();
+        ticker.advance(Duration.ofMillis(100));
+        assertThat(s.sample().status().get("scripted:1").failed()).isFalse();
+        // Sampling never used a context.
+        assertThat(good.contextReads.get() + bad.contextReads.get()).isZero();
+    }
+
+    @Test
+    void aWallClockJumpNeitherStallsNorHurriesRetries() {
         for (Duration jump : List.of(Duration.ofHours(-1), Duration.ofDays(1))) {
             ScriptedDevice gpu = new ScriptedDevice("scripted:0", 24 * GIB, 20 * GIB);
             gpu.failing = true;
             MovableClock clock = new MovableClock();
-            Sampler s = sampler(gpu, clock);
+            FakeTicker ticker = new FakeTicker();
+            Sampler s = sampler(gpu, clock, ticker);
             s.sample(); // fails: retry in 100 ms
             clock.now.set(clock.now.get().plus(jump));
-            // Samples every 10 ms for 0.75 s: tries at 0, 0.1, 0.3, 0.7 s by the monotonic clock, whatever the wall clock says.
-            long end = System.nanoTime() + 750_000_000L;
+            // Samples every 10 ms for 0.75 s: tries at 0, 0.1, 0.3, 0.7 s by the monotonic clock, whatever the wall
+            // clock says.
             Snapshot last = null;
-            while (System.nanoTime() < end) {
+            for (int i = 0; i < 75; i++) {
+                ticker.advance(Duration.ofMillis(10));
                 last = s.sample();
-                Thread.sleep(10);
             }
-            assertThat(gpu.reads.get()).as("tries after a jump of " + jump).isBetween(3, 5);
+            assertThat(gpu.reads.get()).as("tries after a jump of " + jump).isEqualTo(4);
             assertThat(last.sampledAt()).isEqualTo(clock.now.get());
-            // Healed, it is back at the next try (0.8 s after the last), not an hour or a day later.
+            // Healed, it is back at the next try, 1.5 s after the first, not an hour or a day later.
             gpu.failing = false;
-            long back = System.nanoTime() + 2_000_000_000L;
-            while (s.sample().status().get("scripted:0").failed()) {
-                assertThat(System.nanoTime()).isLessThan(back);
-                Thread.sleep(20);
-            }
+            ticker.advance(Duration.ofMillis(750));
+            assertThat(s.sample().status().get("scripted:0").failed()).isFalse();
         }
     }
 
@@ -77,20 +109,20 @@ class SamplerTest {
         Sampler s = new Sampler(List.of(new DeviceSlot(gpu)), List.of(), List.of(),
                 List.of(new dev.memwall.estimator.source.LoadedModel("llama-3.1-8b", "catalog", model.spec(), null,
                         List.of())), List.of(dev.memwall.estimator.precision.Precisions.weight("int4").orElseThrow()),
-                () -> new HostMemory(64 * GIB, 32 * GIB, "host"), Duration.ofMillis(100), new MovableClock(),
-                new AtomicLong());
+                4, () -> new HostMemory(64 * GIB, 32 * GIB, "host"), Duration.ofMillis(100), new MovableClock(),
+                new FakeTicker(), new AtomicLong());
         var first = s.sample().watched().get("scripted:0");
         assertThat(first).hasSize(2);
         assertThat(s.sample().watched().get("scripted:0")).isSameAs(first);
         gpu.freeBytes = 2 * GIB;
         var after = s.sample().watched().get("scripted:0");
         assertThat(after).isNotSameAs(first);
-        assertThat(after.get(0).row().result().fitsNow()).isFalse();
+        assertThat(after.get(0).verdict().fitsNow()).isFalse();
     }
 
     @Test
     void backoffDoublesUpToFiveMinutes() {
-        Sampler s = sampler(new ScriptedDevice("scripted:0", 24 * GIB, 20 * GIB), new MovableClock());
+        Sampler s = sampler(new ScriptedDevice("scripted:0", 24 * GIB, 20 * GIB), new MovableClock(), new FakeTicker());
         assertThat(s.backoff(1)).isEqualTo(Duration.ofMillis(100));
         assertThat(s.backoff(2)).isEqualTo(Duration.ofMillis(200));
         assertThat(s.backoff(4)).isEqualTo(Duration.ofMillis(800));

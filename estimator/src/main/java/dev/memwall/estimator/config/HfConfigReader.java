@@ -22,6 +22,25 @@ public final class HfConfigReader {
 
     static final Set<String> TIED_BY_DEFAULT = Set.of("gemma", "gemma2", "gemma3", "gemma3_text");
 
+
+    /**
+     * The format the weights are published in: a quantized checkpoint's {@code quantization_config} wins over its
+     * {@code torch_dtype} (which names the unquantized parts): {@code fp8} (DeepSeek-V3's block FP8), or
+     * {@code mxfp4_experts} where MXFP4 leaves attention, router and embeddings out ({@code modules_to_not_convert},
+     * as gpt-oss publishes it). Any other method is left to the dtype.
+     */
+    static String publishedFormat(Map<String, Object> root, String dtype) {
+        if (!(root.get("quantization_config") instanceof Map<?, ?> q) || !(q.get("quant_method") instanceof String m)) {
+            return dtype;
+        }
+        return switch (m.toLowerCase(java.util.Locale.ROOT)) {
+            case "fp8" -> "fp8";
+            case "mxfp4" -> q.get("modules_to_not_convert") instanceof List<?> keep && !keep.isEmpty()
+                    ? "mxfp4" + dev.memwall.estimator.fit.PrecisionPolicy.EXPERTS_ONLY : "mxfp4";
+            default -> dtype;
+        };
+    }
+
     private HfConfigReader() {
     }
 
@@ -70,6 +89,7 @@ public final class HfConfigReader {
         int headDim = c.has("head_dim") ? c.integer("head_dim") : Math.toIntExact(hidden / heads);
         boolean tied = c.has("tie_word_embeddings") ? c.bool("tie_word_embeddings") : TIED_BY_DEFAULT.contains(type);
         String dtype = c.has("torch_dtype") ? c.string("torch_dtype") : c.has("dtype") ? c.string("dtype") : null;
+        dtype = publishedFormat(root, dtype);
 
         Moe moe = null;
         Mla mla = null;

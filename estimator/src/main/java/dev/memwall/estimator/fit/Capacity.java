@@ -3,25 +3,38 @@ package dev.memwall.estimator.fit;
 import java.util.Objects;
 
 /**
- * What the estimator needs to know of a device: memory and speed. Sizes in bytes, rates per second; null where
- * unknown.
+ * What the estimator needs to know of a device: memory, speed and the overheads that exist on it. Sizes in bytes,
+ * rates per second; null where unknown.
  *
  * @param id                   the device's id ({@code cuda:0}, {@code sim:1})
  * @param name                 its name
  * @param totalBytes           total memory
- * @param freeBytes            free memory now, or null (then fits-now is judged against total less reserved)
+ * @param freeBytes            free memory now, or null when the driver does not say (then nothing "fits now")
  * @param reservedBytes        memory the driver keeps, or null
  * @param readBytesPerSecond   measured read bandwidth (what decode does), or null
  * @param theoreticalBytesPerSecond the memory's peak, or null
  * @param peakFlops            dense FP16/BF16 peak in FLOP/s, or null
- * @param contextBytes         what a CUDA context was measured to take on this device, or null
+ * @param overhead             what the device's runtime stack takes before a model loads (a CUDA context), or
+ *                             null when there is none (a CPU device)
  * @param hostToDeviceBytesPerSecond measured pinned host-to-device copy rate, or null
+ * @param limit                the most a runtime may allocate when less than the total (Apple's GPU working set),
+ *                             or null
+ * @param readingError         why the device's memory could not be read now, or null when it was
  */
 public record Capacity(String id, String name, long totalBytes, Long freeBytes, Long reservedBytes,
-        Double readBytesPerSecond, Long theoreticalBytesPerSecond, Long peakFlops, Long contextBytes,
-        Double hostToDeviceBytesPerSecond) {
+        Double readBytesPerSecond, Long theoreticalBytesPerSecond, Long peakFlops, DeviceOverhead overhead,
+        Double hostToDeviceBytesPerSecond, DeviceLimit limit, String readingError) {
 
-    /** A device whose host-to-device rate is unknown. */
+    /** A device with a measured CUDA context (or none, when {@code contextBytes} is null). */
+    public Capacity(String id, String name, long totalBytes, Long freeBytes, Long reservedBytes,
+            Double readBytesPerSecond, Long theoreticalBytesPerSecond, Long peakFlops, Long contextBytes,
+            Double hostToDeviceBytesPerSecond) {
+        this(id, name, totalBytes, freeBytes, reservedBytes, readBytesPerSecond, theoreticalBytesPerSecond, peakFlops,
+                contextBytes == null ? null : DeviceOverhead.measuredCudaContext(contextBytes),
+                hostToDeviceBytesPerSecond, null, null);
+    }
+
+    /** As above, with the host-to-device rate unknown. */
     public Capacity(String id, String name, long totalBytes, Long freeBytes, Long reservedBytes,
             Double readBytesPerSecond, Long theoreticalBytesPerSecond, Long peakFlops, Long contextBytes) {
         this(id, name, totalBytes, freeBytes, reservedBytes, readBytesPerSecond, theoreticalBytesPerSecond, peakFlops,
@@ -33,21 +46,51 @@ public record Capacity(String id, String name, long totalBytes, Long freeBytes, 
         if (totalBytes <= 0) {
             throw new IllegalArgumentException("totalBytes must be > 0, was " + totalBytes);
         }
+        if (freeBytes != null && (freeBytes < 0 || freeBytes > totalBytes)) {
+            throw new IllegalArgumentException("freeBytes must be within [0, " + totalBytes + "], was " + freeBytes);
+        }
     }
 
-    /** Memory a workload may use when the device is idle: total less what the driver reserves. */
+    /** The same device with a different overhead. */
+    public Capacity withOverhead(DeviceOverhead o) {
+        return new Capacity(id, name, totalBytes, freeBytes, reservedBytes, readBytesPerSecond,
+                theoreticalBytesPerSecond, peakFlops, o, hostToDeviceBytesPerSecond, limit, readingError);
+    }
+
+    /** The same device with a different free-memory reading. */
+    public Capacity withFreeBytes(Long free) {
+        return new Capacity(id, name, totalBytes, free, reservedBytes, readBytesPerSecond, theoreticalBytesPerSecond,
+                peakFlops, overhead, hostToDeviceBytesPerSecond, limit, readingError);
+    }
+
+    /** Bytes of the overhead, 0 when there is none. */
+    public long overheadBytes() {
+        return overhead == null ? 0 : overhead.bytes();
+    }
+
+    /** Memory a workload may use when the device is idle: total less what the driver reserves, within the limit. */
     public long idleBytes() {
-        return totalBytes - (reservedBytes == null ? 0 : reservedBytes);
+        long idle = totalBytes - (reservedBytes == null ? 0 : reservedBytes);
+        return limit == null ? idle : Math.min(idle, limit.bytes());
     }
 
-    /** Memory a workload may use now: free memory, or the idle figure when free is unknown. */
-    public long availableNowBytes() {
-        return freeBytes == null ? idleBytes() : freeBytes;
+    /** Memory a workload may use now: free memory within the limit; null when free memory is unknown. */
+    public Long freeNowBytes() {
+        if (freeBytes == null || readingError != null) {
+            return null;
+        }
+        return limit == null ? freeBytes : Math.min(freeBytes, limit.bytes());
     }
 
     /** The bandwidth decode is bounded by: measured read, else theoretical; null when neither is known. */
     public Double decodeBandwidth() {
         return readBytesPerSecond != null ? readBytesPerSecond
                 : theoreticalBytesPerSecond == null ? null : theoreticalBytesPerSecond.doubleValue();
+    }
+
+    /** FLOPs per byte at which the device turns compute-bound; null when peak FLOPs or bandwidth is unknown. */
+    public Double ridgeFlopsPerByte() {
+        Double b = decodeBandwidth();
+        return peakFlops == null || b == null ? null : peakFlops / b;
     }
 }

@@ -2,80 +2,192 @@ package dev.memwall.estimator.fit;
 
 import dev.memwall.estimator.model.ModelSpec;
 import dev.memwall.estimator.precision.Precision;
-import dev.memwall.estimator.precision.Precisions;
 import dev.memwall.estimator.source.WeightInventory;
 import dev.memwall.estimator.units.Quantities;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Decides what fits where: verdicts, best precision, largest context and batch, and the decode bound. */
+/**
+ * Decides what fits where and resolves the whole answer once: the state and its reason, best precision, largest
+ * context and batch, decode speed, roofline and the partial-offload plan ({@link Verdict}).
+ *
+ * <p>"Available" is the free memory now when the device reports it, else the idle device (total less reserved):
+ * nothing is ever said to fit <em>now</em> on a device whose free memory is unknown.
+ */
 public final class FitPlanner {
 
     private final ModelSpec spec;
     private final WeightInventory weights;
+    private final PrecisionPolicy policy;
 
     /**
      * @param spec    the architecture
      * @param weights exact bytes from files (their precision is then fixed), or null
+     * @param policy  which precisions the model is offered at
      */
-    public FitPlanner(ModelSpec spec, WeightInventory weights) {
+    public FitPlanner(ModelSpec spec, WeightInventory weights, PrecisionPolicy policy) {
         this.spec = spec;
         this.weights = weights;
+        this.policy = policy;
     }
 
-    /** The model on {@code devices} devices like {@code device} (tensor parallel when more than one). */
-    public FitResult evaluate(Workload workload, Capacity device, int devices) {
-        return evaluate(workload, device, devices, HostCapacity.UNKNOWN);
+    /** A planner with the default precision policy. */
+    public FitPlanner(ModelSpec spec, WeightInventory weights) {
+        this(spec, weights, PrecisionPolicy.of(spec));
     }
 
-    /** As {@link #evaluate(Workload, Capacity, int)}, with the host for the partial-offload split. */
-    public FitResult evaluate(Workload workload, Capacity device, int devices, HostCapacity host) {
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /** The weight files, or null for an architecture alone. */
+    public WeightInventory weights() {
+        return weights;
+    }
+
+    public PrecisionPolicy policy() {
+        return policy;
+    }
+
+    /** The model on {@code devices} devices like {@code device}, the host unknown. */
+    public Verdict evaluate(Workload workload, Capacity device, int devices) {
+        return evaluate(workload, device, devices, HostCapacity.UNKNOWN, device.id());
+    }
+
+    public Verdict evaluate(Workload workload, Capacity device, int devices, HostCapacity host) {
+        return evaluate(workload, device, devices, host, device.id());
+    }
+
+    /**
+     * The model on {@code devices} devices like {@code device} (tensor parallel for inference, data parallel for
+     * training when more than one) at the workload as given.
+     */
+    public Verdict evaluate(Workload workload, Capacity device, int devices, HostCapacity host, String label) {
         MemoryEstimate estimate = estimate(workload, device, devices);
         long need = estimate.totalBytes();
         RuntimeProfile runtime = workload.runtime();
-        long context = contextBytes(device);
-        long usableNow = runtime.usableBytes(device.totalBytes(), device.availableNowBytes(), context);
-        boolean startsNow = runtime.starts(device.totalBytes(), device.availableNowBytes(), context);
-        long usableIdle = runtime.usableBytes(device.totalBytes(), device.idleBytes(), context);
-        boolean startsIdle = runtime.starts(device.totalBytes(), device.idleBytes(), context);
-        Precision best = null;
-        boolean precisionChoosable = workload.mode() == Mode.INFERENCE || workload.mode() == Mode.LORA;
-        if (startsNow && precisionChoosable && (weights == null || workload.precision() != null)) {
-            double ceiling = publishedBits();
-            for (Precision p : Precisions.weights()) {
-                if (p.bitsPerWeight() > ceiling) {
-                    continue;
-                }
-                if (estimate(workload.withPrecision(p), device, devices).totalBytes() <= usableNow) {
-                    best = p;
-                    break;
-                }
+        long total = device.totalBytes();
+        long overhead = device.overheadBytes();
+        long idle = device.idleBytes();
+        Long free = device.freeNowBytes();
+        boolean startsIdle = runtime.starts(total, idle, overhead);
+        long usableIdle = runtime.usableBytes(total, idle, overhead);
+        boolean startsNow = free != null && runtime.starts(total, free, overhead);
+        long usableNow = free == null ? 0 : runtime.usableBytes(total, free, overhead);
+        boolean fitsIdle = startsIdle && need <= usableIdle;
+        boolean fitsNow = startsNow && need <= usableNow && fitsIdle;
+        boolean judgedNow = free != null;
+        long available = judgedNow ? usableNow : usableIdle;
+        boolean starts = judgedNow ? startsNow : startsIdle;
+
+        Verdict.State state;
+        String reason;
+        if (device.readingError() != null) {
+            state = Verdict.State.UNKNOWN;
+            reason = "the device's memory could not be read: " + device.readingError();
+        } else if (fitsNow) {
+            state = Verdict.State.FITS_NOW;
+            reason = String.format(Locale.ROOT, "needs %s of the %s it may use now", Quantities.gib(need),
+                    Quantities.gib(available));
+        } else if (fitsIdle) {
+            state = Verdict.State.FITS_WHEN_IDLE;
+            reason = judgedNow && !startsNow
+                    ? String.format(Locale.ROOT, "%s does not start with the memory free now; needs %s of the %s usable "
+                            + "when the device is idle", runtime.word(), Quantities.gib(need), Quantities.gib(usableIdle))
+                    : judgedNow
+                    ? String.format(Locale.ROOT, "needs %s; %s usable now, %s when the device is idle",
+                            Quantities.gib(need), Quantities.gib(Math.max(0, usableNow)), Quantities.gib(usableIdle))
+                    : String.format(Locale.ROOT, "needs %s of the %s usable when the device is idle; this driver does "
+                            + "not report free memory, so it cannot be said to fit now", Quantities.gib(need),
+                            Quantities.gib(usableIdle));
+        } else {
+            state = Verdict.State.DOES_NOT_FIT;
+            reason = !starts ? runtime.word() + " does not start with the memory "
+                    + (judgedNow ? "free now" : "of the idle device")
+                    : String.format(Locale.ROOT, "needs %s; %s usable %s", Quantities.gib(need),
+                            Quantities.gib(Math.max(0, available)), judgedNow ? "now" : "when the device is idle");
+        }
+        if (device.limit() != null) {
+            reason += "; " + device.limit().how();
+        }
+
+        Precision best = starts ? best(workload, device, devices, available) : null;
+        Long maxContext = starts ? maxContext(workload, device, devices, available) : null;
+        Integer maxBatch = starts ? maxBatch(workload, device, devices, available) : null;
+
+        WeightBytes bytes = WeightBytes.of(weights, spec, workload);
+        Roofline roofline = Roofline.of(spec, bytes, devices, workload, device);
+        boolean layered = !(runtime instanceof RuntimeProfile.Vllm);
+        boolean fits = state == Verdict.State.FITS_NOW || state == Verdict.State.FITS_WHEN_IDLE;
+        Offload offload = state == Verdict.State.DOES_NOT_FIT && starts && devices == 1
+                && workload.mode() == Mode.INFERENCE && layered
+                ? offload(workload, estimate, available, bytes, device, host) : null;
+        KvPool pool = runtime instanceof RuntimeProfile.Vllm ? kvPool(workload, estimate, available, devices) : null;
+        List<String> notes = new ArrayList<>();
+        if (runtime instanceof RuntimeProfile.Vllm v && !starts) {
+            long base = judgedNow ? free : idle;
+            long beside = base - overhead;
+            double would = Math.floor(Math.max(0, beside) * 100.0 / total) / 100;
+            notes.add(String.format(Locale.ROOT, "vLLM asks for gpu_memory_utilization %.2f x total = %s at start and "
+                    + "%s is %s beside the CUDA context: it refuses to start%s", v.gpuMemoryUtilization(),
+                    Quantities.gib(v.budgetBytes(total)), Quantities.gib(Math.max(0, beside)),
+                    judgedNow ? "free" : "there when idle",
+                    would > 0 ? String.format(Locale.ROOT, " (--gpu-memory-utilization %.2f would start)", would) : ""));
+        }
+        Verdict.Decode decode = null;
+        if (!workload.mode().trains()) {
+            if (fits) {
+                int b = workload.batch();
+                Double bound = roofline.tokensPerSecondPerSequence(b);
+                Double expected = roofline.expectedTokensPerSecondPerSequence(b);
+                decode = new Verdict.Decode("device", b, bound, expected, roofline.ceilingTokensPerSecondPerSequence(b),
+                        roofline.ridge() == null ? null : roofline.bandwidthBound(b),
+                        spec.moe() == null || b == 1 ? null : spec.moe().expectedExpertsTouched(b),
+                        spec.moe() == null ? null : spec.moe().experts());
+            } else if (offload != null && offload.decodeTokensPerSecondBound() != null) {
+                decode = new Verdict.Decode("offload", workload.batch(), offload.decodeTokensPerSecondBound(), null,
+                        null, null, null, spec.moe() == null ? null : spec.moe().experts());
             }
         }
-        double bytesPerParameter = MemoryAccounting.bytesPerParameter(spec, weights, workload);
-        Roofline roofline = Roofline.of(spec, bytesPerParameter / devices, workload, device);
-        boolean layered = !(runtime instanceof RuntimeProfile.Vllm);
-        Offload offload = need > usableNow && devices == 1 && workload.mode() == Mode.INFERENCE && layered
-                ? offload(workload, estimate, usableNow, bytesPerParameter, device, host) : null;
-        KvPool pool = runtime instanceof RuntimeProfile.Vllm v ? kvPool(workload, estimate, usableNow, devices) : null;
-        List<String> notes = new ArrayList<>();
-        if (runtime instanceof RuntimeProfile.Vllm v && !startsNow) {
-            long free = device.availableNowBytes() - context;
-            double fits = Math.floor(Math.max(0, free) * 100.0 / device.totalBytes()) / 100;
-            notes.add(String.format(Locale.ROOT, "vLLM asks for gpu_memory_utilization %.2f x total = %s at start and "
-                    + "%s is free beside the CUDA context: it refuses to start%s", v.gpuMemoryUtilization(),
-                    Quantities.gib(v.budgetBytes(device.totalBytes())), Quantities.gib(Math.max(0, free)),
-                    fits > 0 ? String.format(Locale.ROOT, " (--gpu-memory-utilization %.2f would start)", fits) : ""));
-        }
-        return new FitResult(device, devices, estimate, usableNow, startsNow && need <= usableNow,
-                startsIdle && need <= usableIdle, usableNow - need, best,
-                startsNow ? maxContext(workload, device, devices, usableNow) : 0,
-                startsNow ? maxBatch(workload, device, devices, usableNow) : 0, roofline, offload, pool, notes);
+        Precision evaluated = workload.precision() != null ? workload.precision() : asStored();
+        return new Verdict(spec.id(), label, device, devices, workload, evaluated, state, reason, fitsNow, fitsIdle,
+                estimate, available, judgedNow ? "free" : "idle", available - need, best, maxContext, maxBatch, decode,
+                RooflineFigures.of(roofline, workload), offload, pool, notes);
     }
 
-    private static long contextBytes(Capacity device) {
-        return device.contextBytes() != null ? device.contextBytes() : GenericProfile.ASSUMED_CONTEXT_BYTES;
+    /** A weight file's own precision: its average bits per weight, fixed. */
+    private Precision asStored() {
+        double bits = Math.max(1e-3, Math.min(64, weights.bitsPerParameter()));
+        return new Precision(Verdict.AS_STORED, bits, 0, "the weight files' own types, " + String.format(Locale.ROOT,
+                "%.3f bits per weight on average", weights.bitsPerParameter()));
+    }
+
+    /**
+     * The highest-quality precision offered that fits in {@code available}; for a workload whose precision is not
+     * chosen here (weight files, full training, QLoRA's NF4 base, an explicit precision), that precision when it
+     * fits.
+     */
+    private Precision best(Workload workload, Capacity device, int devices, long available) {
+        boolean choosable = weights == null && (workload.mode() == Mode.INFERENCE || workload.mode() == Mode.LORA);
+        if (!choosable) {
+            if (estimate(workload, device, devices).totalBytes() > available) {
+                return null;
+            }
+            return workload.precision() != null ? workload.precision() : asStored();
+        }
+        List<Precision> candidates = new ArrayList<>(policy.offered(workload.runtime()));
+        Precision asked = workload.precision();
+        if (asked != null && candidates.stream().noneMatch(p -> p.equals(asked))) {
+            candidates.add(asked);
+            candidates.sort((a, b) -> Integer.compare(b.quality(), a.quality()));
+        }
+        for (Precision p : candidates) {
+            if (estimate(workload.withPrecision(p), device, devices).totalBytes() <= available) {
+                return p;
+            }
+        }
+        return null;
     }
 
     /** vLLM's pool: its budget less everything but the KV cache, in whole blocks. */
@@ -89,27 +201,28 @@ public final class FitPlanner {
 
     /**
      * Whole layers on the device, the rest in host memory: the device keeps the output layer, the workspace and
-     * the context; each layer costs its weights and its share of the KV cache wherever it lives. The decode bound
-     * reads the device's share at device bandwidth and the host's share at the faster of host memory (the CPU
-     * computes those layers, as llama.cpp does below {@value LlamaCppProfile#OP_OFFLOAD_MIN_BATCH} tokens) and
-     * the measured host-to-device rate (their weights cross the bus).
+     * the runtime overhead; each layer costs its weights and its share of the KV cache wherever it lives. The
+     * decode bound reads the device's share at device bandwidth and the host's share at the faster of host memory
+     * (the CPU computes those layers, as llama.cpp does below {@value LlamaCppProfile#OP_OFFLOAD_MIN_BATCH} tokens)
+     * and the measured host-to-device rate (their weights cross the bus).
      */
-    private Offload offload(Workload workload, MemoryEstimate estimate, long usable, double bytesPerParameter,
+    private Offload offload(Workload workload, MemoryEstimate estimate, long usable, WeightBytes bytes,
             Capacity device, HostCapacity host) {
         long kvPerLayer = (long) Math.ceil(estimate.bytes("kv_cache") / (double) spec.layers());
-        long layerWeights = (long) Math.ceil((spec.parameters() - spec.nonLayerParameters()) * bytesPerParameter
-                / spec.layers());
+        double embeddingTable = (double) spec.vocabSize() * spec.hiddenSize();
+        long layerWeights = (long) Math.ceil(bytes.bytes(spec.parameters() - spec.nonLayerParameters(),
+                spec.routedExpertParametersTotal()) / spec.layers());
         long perLayer = layerWeights + kvPerLayer;
         long inputOnHost = estimate.bytes("input_embedding");
-        long nonLayerOnDevice = (long) Math.ceil(spec.nonLayerParameters() * bytesPerParameter)
+        long nonLayerOnDevice = (long) Math.ceil(spec.nonLayerParameters() * bytes.perWeight())
                 - (spec.tiedEmbeddings() ? 0 : inputOnHost);
         long fixed = nonLayerOnDevice + estimate.totalBytes() - estimate.bytes("weights") - estimate.bytes("kv_cache");
         int onDevice = (int) Math.max(0, Math.min(spec.layers(), (usable - fixed) / Math.max(1, perLayer)));
         int onHost = spec.layers() - onDevice;
 
-        double outputHead = (double) spec.vocabSize() * spec.hiddenSize() * bytesPerParameter;
-        double layerStream = (spec.activeParametersWithoutInputEmbedding() * bytesPerParameter - outputHead)
-                / spec.layers();
+        double outputHead = embeddingTable * bytes.perWeight();
+        double layerStream = (bytes.bytes(spec.activeParametersWithoutInputEmbedding(),
+                spec.activeRoutedExpertParameters()) - outputHead) / spec.layers();
         double kvStream = workload.batch() * spec.kvCacheElements(workload.contextTokens())
                 * workload.kvPrecision().bitsPerWeight() / 8 / spec.layers();
         double deviceBytes = outputHead + onDevice * (layerStream + kvStream);
@@ -134,26 +247,15 @@ public final class FitPlanner {
                 hostBytes, hostRate, path, bound);
     }
 
-    /**
-     * The most bits a precision may spend: the model's published dtype (16 when unknown); upcasting a bf16
-     * model to fp32 costs memory and gains nothing.
-     */
-    double publishedBits() {
-        if (spec.weightDtype() == null) {
-            return 16;
-        }
-        return Precisions.weight(spec.weightDtype()).map(Precision::bitsPerWeight).orElse(16.0);
-    }
-
     private MemoryEstimate estimate(Workload workload, Capacity device, int devices) {
-        return MemoryAccounting.estimate(spec, weights, workload, devices, device.contextBytes());
+        return MemoryAccounting.estimate(spec, weights, workload, devices, device.overhead());
     }
 
     /** Largest context (up to the model's own maximum) that fits in {@code usable}; memory never falls as context grows. */
-    long maxContext(Workload workload, Capacity device, int devices, long usable) {
+    Long maxContext(Workload workload, Capacity device, int devices, long usable) {
         long limit = Math.min(spec.maxContext(), Workload.MAX_CONTEXT_TOKENS);
         if (estimate(workload.withContext(1), device, devices).totalBytes() > usable) {
-            return 0;
+            return null;
         }
         long lo = 1;
         long hi = limit;
@@ -169,9 +271,9 @@ public final class FitPlanner {
     }
 
     /** Largest batch at the workload's context that fits in {@code usable}. */
-    int maxBatch(Workload workload, Capacity device, int devices, long usable) {
+    Integer maxBatch(Workload workload, Capacity device, int devices, long usable) {
         if (estimate(workload.withBatch(1), device, devices).totalBytes() > usable) {
-            return 0;
+            return null;
         }
         int lo = 1;
         int hi = 4096;

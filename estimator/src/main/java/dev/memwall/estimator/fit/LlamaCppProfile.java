@@ -26,6 +26,15 @@ public final class LlamaCppProfile {
             "q5_0", "q5_1");
 
     /**
+     * Weight types llama.cpp serves, by memwall's names: GGUF's F32, F16, BF16, Q8_0, the k-quant mixes and Q4_0
+     * ({@code QUANT_OPTIONS}, tools/quantize/quantize.cpp, ggml-org/llama.cpp@03161a4eb9a2ec66ef97789f347c5a28279f06ea)
+     * and MXFP4 ({@code GGML_TYPE_MXFP4}, added for gpt-oss in github.com/ggml-org/llama.cpp/pull/15091). Not FP8,
+     * GPTQ/AWQ int4, bitsandbytes NF4 or NVFP4 checkpoints: those are converted to a GGUF type first.
+     */
+    public static final List<String> WEIGHT_PRECISIONS = List.of("fp32", "fp16", "bf16", "q8_0", "q6_k", "q5_k_m",
+            "q5_k_s", "q4_k_m", "q4_k_s", "q4_0", "q3_k_l", "q3_k_m", "q3_k_s", "q2_k", "mxfp4");
+
+    /**
      * Extra f32 activations of the micro-batch (in units of hidden x ubatch x 4 bytes) alive beside the attention
      * scores when flash attention is off. Logs: open-llama 7B in ggml's CI on a V100, compute buffer 70.50 MiB at
      * n_ctx 512 (the logits win) and 164.00 MiB at n_ctx 2048 (128 MiB of scores + 4.5 units); Llama-3-8B on a T4,

@@ -19,10 +19,11 @@ public final class MemoryAccounting {
      * @param weights      exact bytes from files, used when the workload keeps the stored precision; or null
      * @param workload     precision, context, batch, mode
      * @param devices      devices the model is split over (tensor parallel); 1 for one device
-     * @param contextBytes a measured CUDA context, or null for the profile's assumption
+     * @param overhead     what the device's runtime stack takes before a model loads (a CUDA context), or null
+     *                     where there is none (a CPU device)
      */
     public static MemoryEstimate estimate(ModelSpec spec, WeightInventory weights, Workload workload, int devices,
-            Long contextBytes) {
+            DeviceOverhead overhead) {
         if (workload.precision() == null && weights == null) {
             throw new IllegalArgumentException("a precision is needed when no weight file gives the bytes");
         }
@@ -36,16 +37,20 @@ public final class MemoryAccounting {
                     split(devices));
         } else {
             Precision p = workload.precision();
-            weightBytes = ceilDiv(p.bytes(params), devices);
-            weightFormula = String.format(Locale.ROOT, "%,d parameters x %s bits (%s) / 8%s", params,
-                    bits(p.bitsPerWeight()), p.name(), split(devices));
+            long experts = spec.routedExpertParametersTotal();
+            weightBytes = ceilDiv(p.bytes(params, experts), devices);
+            weightFormula = p.expertsOnly() ? String.format(Locale.ROOT, "%,d routed-expert parameters x %s bits "
+                    + "(%s) / 8 + %,d others x %s bits / 8%s", experts, bits(p.expertBitsPerWeight()), p.name(),
+                    params - experts, bits(p.bitsPerWeight()), split(devices))
+                    : String.format(Locale.ROOT, "%,d parameters x %s bits (%s) / 8%s", params,
+                            bits(p.bitsPerWeight()), p.name(), split(devices));
         }
         items.add(new MemoryItem("weights", weightBytes, weightFormula));
         if (workload.runtime() instanceof RuntimeProfile.LlamaCpp && !workload.mode().trains()) {
             // llama.cpp keeps the input layer in host memory ("there is very little benefit to offloading the
             // input layer, so always keep it on the CPU", src/llama-model.cpp); a tied table is duplicated for
             // the output layer on the device.
-            double bytesPerParameter = bytesPerParameter(spec, weights, workload);
+            double bytesPerParameter = WeightBytes.of(weights, spec, workload).perWeight();
             long embedding = (long) Math.ceil(spec.vocabSize() * spec.hiddenSize() * bytesPerParameter);
             if (!spec.tiedEmbeddings()) {
                 items.set(0, new MemoryItem("weights", ceilDiv(Math.max(0, weightBytes * devices - embedding), devices),
@@ -90,37 +95,56 @@ public final class MemoryAccounting {
                                 + "gradients, fp32 master weights and Adam moments", adapters, workload.loraRank(),
                         spec.moe() != null ? "; attention only in expert layers" : "")));
             }
-            long s = workload.contextTokens();
-            long b = workload.batch();
-            long h = spec.hiddenSize();
-            long a = spec.attentionHeads();
-            long activations = (long) Math.ceil(workload.recompute().bytesPerLayer(s, b, h, a) * spec.layers());
-            items.add(new MemoryItem("activations", activations, String.format(Locale.ROOT,
-                    "%d layers x %s bytes with s=%d, b=%d, h=%d, a=%d, recomputation %s (Korthikanti et al. 2022, "
-                            + "16-bit activations)", spec.layers(), switch (workload.recompute()) {
-                                case NONE -> "s*b*h*(34 + 5*a*s/h)";
-                                case SELECTIVE -> "s*b*h*34";
-                                case FULL -> "s*b*h*2";
-                            }, s, b, h, a, workload.recompute().word())));
+            items.add(activations(spec, workload));
         } else {
-            inference(spec, workload, devices, items, contextBytes);
+            inference(spec, workload, devices, items);
         }
-        items.add(contextItem(contextBytes, workload.runtime() instanceof RuntimeProfile.Vllm
-                ? "; created before vLLM measures free memory, so outside its gpu_memory_utilization budget" : ""));
-        return new MemoryEstimate(items, devices, ruleOfThumb(params, bytesPerParameter(spec, weights, workload),
-                workload.mode()));
+        if (overhead != null) {
+            items.add(new MemoryItem(overhead.name(), overhead.bytes(), overhead.how()
+                    + (workload.runtime() instanceof RuntimeProfile.Vllm && overhead.name().equals("cuda_context")
+                            ? "; created before vLLM measures free memory, so outside its gpu_memory_utilization budget"
+                            : "")));
+        }
+        return new MemoryEstimate(items, devices, ruleOfThumb(params, WeightBytes.of(weights, spec, workload)
+                .average(spec), workload.mode()));
     }
 
-    private static MemoryItem contextItem(Long contextBytes, String note) {
-        long context = contextBytes != null ? contextBytes : GenericProfile.ASSUMED_CONTEXT_BYTES;
-        return new MemoryItem("cuda_context", context, (contextBytes != null
-                ? String.format(Locale.ROOT, "%,d bytes, measured on this device", contextBytes)
-                : "512 MiB assumed per device (measured where NVML and CUDA both answer)") + note);
+    /**
+     * Activations kept for the backward pass (Korthikanti et al. 2022, 16-bit activations): every layer's share
+     * by recomputation, the one layer a full recomputation rebuilds at a time, and the output layer's fp32 logits
+     * that the cross-entropy loss keeps, 4 x s x b x vocabulary bytes (section 4.3 of the paper).
+     */
+    private static MemoryItem activations(ModelSpec spec, Workload workload) {
+        long s = workload.contextTokens();
+        long b = workload.batch();
+        long h = spec.hiddenSize();
+        long a = spec.attentionHeads();
+        Recompute r = workload.recompute();
+        boolean flash = !(workload.runtime() instanceof RuntimeProfile.Generic g) || g.flashAttention();
+        double layers = r.bytesPerLayer(s, b, h, a, flash) * spec.layers();
+        double rebuilt = r.recomputedLayerBytes(s, b, h, a, flash);
+        double logits = 4.0 * s * b * spec.vocabSize();
+        double total = layers + rebuilt + logits;
+        String perLayer = switch (r) {
+            case NONE -> flash ? "s*b*h*34" : "s*b*h*(34 + 5*a*s/h)";
+            case SELECTIVE -> "s*b*h*34";
+            case FULL -> "s*b*h*2";
+        };
+        return new MemoryItem("activations", saturate(total), String.format(Locale.ROOT,
+                "%d layers x %s bytes%s + fp32 logits 4*s*b*vocabulary (%,d) with s=%d, b=%d, h=%d, a=%d, "
+                        + "recomputation %s, %s (Korthikanti et al. 2022, 16-bit activations)", spec.layers(),
+                perLayer, rebuilt > 0 ? " + the layer being recomputed, " + (flash ? "s*b*h*34"
+                        : "s*b*h*(34 + 5*a*s/h)") : "", spec.vocabSize(), s, b, h, a, r.word(),
+                flash ? "flash attention (no s x s scores kept)" : "without flash attention (s x s scores kept)"));
+    }
+
+    /** A size beyond what a long holds is no less "does not fit" than one that just misses: clamp, never throw. */
+    static long saturate(double bytes) {
+        return bytes >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) Math.ceil(bytes);
     }
 
     /** KV cache, workspace and runtime items for inference, by runtime profile. */
-    private static void inference(ModelSpec spec, Workload workload, int devices, List<MemoryItem> items,
-            Long contextBytes) {
+    private static void inference(ModelSpec spec, Workload workload, int devices, List<MemoryItem> items) {
         RuntimeProfile runtime = workload.runtime();
         long tokens = workload.contextTokens();
         String rounding = "";
@@ -237,12 +261,6 @@ public final class MemoryAccounting {
             total += rank * (attention + mlp);
         }
         return total;
-    }
-
-    /** Bytes per weight: the workload's precision, or the weight files' average when they fix it. */
-    static double bytesPerParameter(ModelSpec spec, WeightInventory weights, Workload workload) {
-        return workload.precision() != null ? workload.precision().bitsPerWeight() / 8
-                : weights.totalBytes() / (double) Math.max(1, spec.parameters());
     }
 
     /** The quick rule users quote: parameters x bytes per parameter x 1.2 (inference) or x 2 (training). */

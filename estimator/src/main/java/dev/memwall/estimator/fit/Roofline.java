@@ -32,7 +32,16 @@ public record Roofline(double weightBytesPerStep, double kvBytesPerSequence, dou
      * @param weightBytesPerParameter bytes each weight takes at the workload's precision (per device when split)
      */
     public static Roofline of(ModelSpec spec, double weightBytesPerParameter, Workload workload, Capacity device) {
-        double weights = spec.activeParametersWithoutInputEmbedding() * weightBytesPerParameter;
+        return of(spec, new WeightBytes(weightBytesPerParameter, weightBytesPerParameter), 1, workload, device);
+    }
+
+    /**
+     * @param bytes   bytes per weight, experts and the rest
+     * @param devices devices the weights are split over (tensor parallel): each reads its share
+     */
+    static Roofline of(ModelSpec spec, WeightBytes bytes, int devices, Workload workload, Capacity device) {
+        double weights = bytes.bytes(spec.activeParametersWithoutInputEmbedding(), spec.activeRoutedExpertParameters())
+                / devices;
         double kv = spec.kvCacheElements(workload.contextTokens()) * workload.kvPrecision().bitsPerWeight() / 8;
         double attentionWidth = spec.mla() != null
                 ? spec.mla().qkNopeHeadDim() + spec.mla().qkRopeHeadDim() + spec.mla().vHeadDim()
@@ -40,7 +49,7 @@ public record Roofline(double weightBytesPerStep, double kvBytesPerSequence, dou
         double attention = 2.0 * spec.layers() * spec.attentionHeads() * attentionWidth * workload.contextTokens();
         double flops = 2.0 * spec.activeParameters() + attention;
         double expert = spec.moe() == null ? 0
-                : (double) spec.routedExpertParameters() * spec.moeLayers() * weightBytesPerParameter;
+                : (double) spec.routedExpertParameters() * spec.moeLayers() * bytes.perExpertWeight() / devices;
         return new Roofline(weights, kv, flops, device.decodeBandwidth(), device.readBytesPerSecond() != null,
                 device.theoreticalBytesPerSecond(), device.peakFlops(), expert,
                 spec.moe() == null ? 1 : spec.moe().experts(), spec.moe() == null ? 1 : spec.moe().expertsPerToken());

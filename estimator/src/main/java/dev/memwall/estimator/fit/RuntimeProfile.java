@@ -20,6 +20,15 @@ public sealed interface RuntimeProfile permits RuntimeProfile.Generic, RuntimePr
         return kvPrecisions().isEmpty() || kvPrecisions().contains(kv.name());
     }
 
+    /** Weight precisions the engine serves, by memwall's names; empty when any is planned for. */
+    default List<String> weightPrecisions() {
+        return List.of();
+    }
+
+    default boolean serves(Precision weights) {
+        return weightPrecisions().isEmpty() || weightPrecisions().contains(weights.name());
+    }
+
     /**
      * Memory the engine will let a model need on a device with {@code availableBytes} available: all of it for
      * {@code generic}, less a margin for {@code llama.cpp}, a fraction of the total for {@code vllm}.
@@ -33,8 +42,19 @@ public sealed interface RuntimeProfile permits RuntimeProfile.Generic, RuntimePr
         return true;
     }
 
-    /** Weights + KV cache + a compute workspace + a CUDA context, all of what is available. */
-    record Generic() implements RuntimeProfile {
+    /**
+     * Weights + KV cache + a compute workspace + the device's runtime overhead, all of what is available; the
+     * profile training is planned on.
+     *
+     * @param flashAttention whether training keeps no attention scores (flash attention / SDPA, the default);
+     *                       without it each layer keeps its s x s scores
+     */
+    record Generic(boolean flashAttention) implements RuntimeProfile {
+
+        /** With flash attention, as every training framework now runs. */
+        public Generic() {
+            this(true);
+        }
 
         @Override
         public String word() {
@@ -96,6 +116,11 @@ public sealed interface RuntimeProfile permits RuntimeProfile.Generic, RuntimePr
             return VllmProfile.KV_PRECISIONS;
         }
 
+        @Override
+        public List<String> weightPrecisions() {
+            return VllmProfile.WEIGHT_PRECISIONS;
+        }
+
         /** The budget, plus the CUDA context that vLLM creates before it measures free memory. */
         @Override
         public long usableBytes(long totalBytes, long availableBytes, long contextBytes) {
@@ -140,6 +165,11 @@ public sealed interface RuntimeProfile permits RuntimeProfile.Generic, RuntimePr
         @Override
         public List<String> kvPrecisions() {
             return LlamaCppProfile.KV_PRECISIONS;
+        }
+
+        @Override
+        public List<String> weightPrecisions() {
+            return LlamaCppProfile.WEIGHT_PRECISIONS;
         }
 
         @Override

@@ -20,6 +20,16 @@ public final class VllmProfile {
     public static final double GPU_MEMORY_UTILIZATION = 0.9;
 
     /**
+     * Weight formats vLLM serves, by memwall's names: fp32/fp16/bf16, FP8 W8A8, INT8 W8A8, GPTQ/AWQ INT4,
+     * bitsandbytes NF4 (docs/features/quantization/README.md, vllm-project/vllm@50feac95f9e53a97d6ed27fee6bfe3b163d18594),
+     * MXFP4 (gpt-oss) and NVFP4 ({@code mxfp4} and {@code modelopt_fp4} in vllm/model_executor/layers/quantization).
+     * GGUF k-quant mixes are left out: "highly experimental and under-optimized", now an out-of-tree plugin
+     * (docs/features/quantization/gguf.md, vllm-project/vllm@06fed1cf05a759ebbea0032a54b4f988d7b63710).
+     */
+    public static final List<String> WEIGHT_PRECISIONS = List.of("fp32", "fp16", "bf16", "fp8", "int8", "int4", "nf4",
+            "nf4_dq", "mxfp4", "nvfp4");
+
+    /**
      * Tokens per KV cache block on CUDA. A pool of N blocks holds N x 16 tokens ("GPU KV cache size: N tokens" =
      * num_blocks x block_size, vllm/v1/core/kv_cache_utils.py, vllm-project/vllm@bbf906a88ba1a39104884c88c9811a4f968e4659;
      * e.g. 1,952 blocks and "Maximum concurrency for 20000 tokens per request: 1.56x" in

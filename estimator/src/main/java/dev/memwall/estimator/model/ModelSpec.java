@@ -132,6 +132,16 @@ public record ModelSpec(
         return moe == null ? 0 : mlp.matrices() * hiddenSize * moe.expertIntermediateSize();
     }
 
+    /** Every routed expert's weights over all MoE layers (0 for dense models). */
+    public long routedExpertParametersTotal() {
+        return moe == null ? 0 : Math.multiplyExact(routedExpertParameters() * moe.experts(), moeLayers());
+    }
+
+    /** The routed experts one token uses, over all MoE layers (0 for dense models). */
+    public long activeRoutedExpertParameters() {
+        return moe == null ? 0 : routedExpertParameters() * moe.expertsPerToken() * moeLayers();
+    }
+
     /** All weights of layer {@code index}: two norms, attention, feed-forward. */
     public long layerParameters(int index) {
         return 2 * hiddenSize + attentionParameters() + mlpParameters(index);

@@ -22,34 +22,37 @@ public final class Precisions {
     private static final Map<String, Precision> KV = new LinkedHashMap<>();
     private static final Map<String, String> ALIASES = new LinkedHashMap<>();
 
+    /** The classes there are, largest first. */
+    public static final List<Integer> CLASSES = List.of(32, 16, 8, 6, 5, 4, 3, 2);
+
     static {
-        weight("fp32", 32, 100, "IEEE float32");
-        weight("fp16", 16, 95, "IEEE float16");
-        weight("bf16", 16, 96, "bfloat16 (ranked above fp16: the dtype most models are published in)");
-        weight("fp8", 8, 80, "FP8 E4M3 (per-tensor scale, negligible)");
-        weight("fp8_e5m2", 8, 78, "FP8 E5M2 (per-tensor scale, negligible)");
-        weight("int8", 8, 79, "8-bit integers, per-channel scales (one fp16 per row, negligible)");
+        weight("fp32", 32, 32, 100, "IEEE float32");
+        weight("fp16", 16, 16, 95, "IEEE float16");
+        weight("bf16", 16, 16, 96, "bfloat16 (ranked above fp16: the dtype most models are published in)");
+        weight("fp8", 8, 8, 80, "FP8 E4M3 (per-tensor scale, negligible)");
+        weight("fp8_e5m2", 8, 8, 78, "FP8 E5M2 (per-tensor scale, negligible)");
+        weight("int8", 8, 8, 79, "8-bit integers, per-channel scales (one fp16 per row, negligible)");
         // GGUF mixes: average over Llama-3-8B from the quantize table's file size (GiB) x 2^33 / parameters.
-        mix("q8_0", 7.96, 78);
-        mix("q6_k", 6.14, 70);
-        mix("q5_k_m", 5.33, 62);
-        mix("q5_k_s", 5.21, 61);
-        mix("q4_k_m", 4.58, 55);
-        mix("q4_k_s", 4.37, 54);
-        mix("q4_0", 4.34, 50);
-        mix("q3_k_l", 4.03, 42);
-        mix("q3_k_m", 3.74, 40);
-        mix("q3_k_s", 3.41, 38);
-        mix("q2_k", 2.96, 25);
-        weight("int4", 4 + (16 + 4) / 128.0, 52, "4-bit integers, groups of 128 with an fp16 scale and a 4-bit zero "
+        mix("q8_0", 8, 7.96, 78);
+        mix("q6_k", 6, 6.14, 70);
+        mix("q5_k_m", 5, 5.33, 62);
+        mix("q5_k_s", 5, 5.21, 61);
+        mix("q4_k_m", 4, 4.58, 55);
+        mix("q4_k_s", 4, 4.37, 54);
+        mix("q4_0", 4, 4.34, 50);
+        mix("q3_k_l", 3, 4.03, 42);
+        mix("q3_k_m", 3, 3.74, 40);
+        mix("q3_k_s", 3, 3.41, 38);
+        mix("q2_k", 2, 2.96, 25);
+        weight("int4", 4, 4 + (16 + 4) / 128.0, 52, "4-bit integers, groups of 128 with an fp16 scale and a 4-bit zero "
                 + "point (GPTQ/AWQ): 4 + 20/128 bits");
-        weight("nf4", 4 + 32 / 64.0, 51, "bitsandbytes NF4, blocks of 64 with an fp32 absmax: 4 + 32/64 bits");
-        weight("nf4_dq", 4 + 8 / 64.0 + 32 / (64.0 * 256), 51, "bitsandbytes NF4 with double quantization: 8-bit "
+        weight("nf4", 4, 4 + 32 / 64.0, 51, "bitsandbytes NF4, blocks of 64 with an fp32 absmax: 4 + 32/64 bits");
+        weight("nf4_dq", 4, 4 + 8 / 64.0 + 32 / (64.0 * 256), 51, "bitsandbytes NF4 with double quantization: 8-bit "
                 + "absmax per 64 weights, fp32 per 256 absmax blocks");
-        weight("mxfp4", 4 + 8 / 32.0, 53, "OCP MXFP4: E2M1 in blocks of 32 with an E8M0 scale: 4 + 8/32 bits");
-        weight("nvfp4", 4 + 8 / 16.0, 54, "NVFP4: E2M1 in blocks of 16 with an FP8 E4M3 scale: 4 + 8/16 bits "
+        weight("mxfp4", 4, 4 + 8 / 32.0, 53, "OCP MXFP4: E2M1 in blocks of 32 with an E8M0 scale: 4 + 8/32 bits");
+        weight("nvfp4", 4, 4 + 8 / 16.0, 54, "NVFP4: E2M1 in blocks of 16 with an FP8 E4M3 scale: 4 + 8/16 bits "
                 + "(plus one fp32 per tensor)");
-        weight("int2", 2 + (16 + 2) / 128.0, 20, "2-bit integers, groups of 128 with an fp16 scale and a 2-bit zero "
+        weight("int2", 2, 2 + (16 + 2) / 128.0, 20, "2-bit integers, groups of 128 with an fp16 scale and a 2-bit zero "
                 + "point: 2 + 18/128 bits");
         alias("float32", "fp32");
         alias("f32", "fp32");
@@ -86,13 +89,13 @@ public final class Precisions {
     private Precisions() {
     }
 
-    private static void weight(String name, double bits, int quality, String how) {
-        WEIGHTS.put(name, new Precision(name, bits, quality, how));
+    private static void weight(String name, int classBits, double bits, int quality, String how) {
+        WEIGHTS.put(name, new Precision(name, bits, bits, classBits, quality, how));
     }
 
-    private static void mix(String name, double gib, int quality) {
+    private static void mix(String name, int classBits, double gib, int quality) {
         double bits = gib * (1L << 30) * 8 / LLAMA3_8B_PARAMETERS;
-        weight(name, bits, quality, String.format(Locale.ROOT, "GGUF %s mix: %.2f GiB for Llama-3-8B in %s, "
+        weight(name, classBits, bits, quality, String.format(Locale.ROOT, "GGUF %s mix: %.2f GiB for Llama-3-8B in %s, "
                 + "%.3f bits per weight on average; a real file's own tensor types replace this", name.toUpperCase(
                         Locale.ROOT), gib, QUANTIZE_TABLE, bits));
     }
@@ -118,6 +121,33 @@ public final class Precisions {
     /** A KV cache precision by name or alias. */
     public static Optional<Precision> kvCache(String name) {
         return Optional.ofNullable(KV.get(canonical(name)));
+    }
+
+    /**
+     * A checkpoint that stores its routed experts at {@code experts} and everything else (attention, router,
+     * embeddings) at {@code rest}: gpt-oss as published (MXFP4 experts, bf16 for the rest). It keeps the experts'
+     * name, class and quality.
+     */
+    public static Precision expertsOnly(Precision experts, Precision rest) {
+        return new Precision(experts.name(), rest.bitsPerWeight(), experts.bitsPerWeight(), experts.classBits(),
+                experts.quality(), experts.name().toUpperCase(Locale.ROOT) + " routed experts (" + experts.how()
+                        + "); " + rest.name() + " for attention, router and embeddings");
+    }
+
+    /**
+     * The class a {@code --min-precision} value names: {@code 4bit} (or {@code 4-bit}, {@code 4}), or a weight
+     * precision's name for its class; empty when it names neither.
+     */
+    public static java.util.OptionalInt classBits(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
+        if (t.endsWith("bit")) {
+            t = t.substring(0, t.length() - 3);
+        }
+        if (t.matches("[0-9]{1,2}")) {
+            int bits = Integer.parseInt(t);
+            return CLASSES.contains(bits) ? java.util.OptionalInt.of(bits) : java.util.OptionalInt.empty();
+        }
+        return weight(text).map(p -> java.util.OptionalInt.of(p.classBits())).orElse(java.util.OptionalInt.empty());
     }
 
     /** Every weight precision, best quality first. */

@@ -65,7 +65,7 @@ public class FitSweepBenchmark {
                     Workload w = new Workload(p, kv, context, 1, Mode.INFERENCE);
                     long need = MemoryAccounting.estimate(e.spec(), null, w, 1, null).totalBytes();
                     for (Capacity d : devices) {
-                        bh.consume(need <= d.availableNowBytes());
+                        bh.consume(need <= d.idleBytes());
                         bh.consume(Roofline.of(e.spec(), p.bitsPerWeight() / 8, w, d).tokensPerSecondPerSequence(1));
                     }
                 }

@@ -129,7 +129,7 @@ class ConfigFuzzTest {
                 989_000_000_000_000L, null);
         Workload w = new Workload(Precisions.weight("bf16").orElseThrow(), Precisions.kvCache("fp16").orElseThrow(),
                 Math.min(8192, Math.max(1, s.maxContext())), 1, Mode.INFERENCE);
-        new FitPlanner(s, null).evaluate(w, gpu, 1).roofline().tokensPerSecondPerSequence(1);
+        new FitPlanner(s, null).evaluate(w, gpu, 1).decode();
     }
 
     private static String mutate(String seed, Random random) {

@@ -85,15 +85,15 @@ class FitFactsTest {
                 3_350_000_000_000L, 989_000_000_000_000L, null);
         FitPlanner planner = new FitPlanner(model("llama-3.1-70b"), null);
         Workload bf16 = new Workload(BF16, KV16, 8192, 1, Mode.INFERENCE);
-        FitResult one = planner.evaluate(bf16, h100, 1);
+        Verdict one = planner.evaluate(bf16, h100, 1);
         assertThat(one.fitsNow()).isFalse();
         assertThat(one.estimate().bytes("weights")).isEqualTo(BF16.bytes(model("llama-3.1-70b").parameters()));
         assertThat(one.bestPrecision()).isNotNull();
         assertThat(one.bestPrecision().bitsPerWeight()).isLessThan(9);
-        FitResult atBest = planner.evaluate(bf16.withPrecision(one.bestPrecision()), h100, 1);
+        Verdict atBest = planner.evaluate(bf16.withPrecision(one.bestPrecision()), h100, 1);
         assertThat(atBest.fitsNow()).isTrue();
-        assertThat(atBest.maxContext()).isGreaterThanOrEqualTo(8192);
-        FitResult two = planner.evaluate(bf16, h100, 2);
+        assertThat(atBest.maxContextTokens()).isGreaterThanOrEqualTo(8192);
+        Verdict two = planner.evaluate(bf16, h100, 2);
         assertThat(two.fitsNow()).isTrue();
         assertThat(two.estimate().bytes("weights")).isEqualTo((BF16.bytes(model("llama-3.1-70b").parameters()) + 1) / 2);
     }

@@ -86,9 +86,9 @@ class FitPropertiesTest {
             long flops = (long) (1e13 + r.nextDouble() * 2e15);
             Capacity fast = new Capacity("d", "d", total, free, reserved, bandwidth, null, flops, null);
             Capacity slow = new Capacity("d", "d", total, free, reserved, bandwidth * r.nextDouble(), null, flops, null);
-            FitResult fit = new FitPlanner(s, null).evaluate(w.withBatch(1), fast, 1);
+            Verdict fit = new FitPlanner(s, null).evaluate(w.withBatch(1), fast, 1);
             if (fit.fitsNow()) {
-                assertThat(fit.fitsIdle()).isTrue();
+                assertThat(fit.fitsWhenIdle()).isTrue();
             }
             int batch = 1 + r.nextInt(64);
             double bytesPerParameter = w.precision().bitsPerWeight() / 8;

@@ -99,18 +99,18 @@ class RuntimeProfilesTest {
         assertThat(v.maxNumBatchedTokens()).isEqualTo(8192);
         assertThat(v.maxNumSeqs()).isEqualTo(1024);
         Workload w = new Workload(BF16, KV16, 8192, 1, Mode.INFERENCE).withRuntime(v);
-        FitResult r = new FitPlanner(model("llama-3.1-8b"), null).evaluate(w, h100, 1);
+        Verdict r = new FitPlanner(model("llama-3.1-8b"), null).evaluate(w, h100, 1);
         assertThat(r.fitsNow()).isTrue();
         long budget = (long) (h100.totalBytes() * 0.9);
         MemoryEstimate e = r.estimate();
         long nonKv = e.bytes("weights") + e.bytes("activation_peak") + e.bytes("non_torch") + e.bytes("cuda_graphs");
         assertThat(r.kvPool().bytes()).isEqualTo(budget - nonKv);
-        assertThat(r.usableNowBytes()).isEqualTo(budget + 500 * MIB);
+        assertThat(r.availableBytes()).isEqualTo(budget + 500 * MIB);
         // The pool holds whole blocks of 16 tokens at 128 KiB per token.
         assertThat(r.kvPool().tokens() % 16).isZero();
         assertThat(r.kvPool().tokens() * 128L * 1024).isLessThanOrEqualTo(r.kvPool().bytes());
         // The largest context is the pool's tokens (the model's 131,072 cap aside).
-        assertThat(r.maxContext()).isEqualTo(Math.min(131_072, r.kvPool().tokens()));
+        assertThat(r.maxContextTokens()).isEqualTo(Math.min(131_072, r.kvPool().tokens()));
         // An A100 80GB keeps the small defaults (EngineArgs excludes it by name).
         assertThat(RuntimeProfile.Vllm.defaults(0.9, h100.totalBytes(), "NVIDIA A100-SXM4-80GB").maxNumSeqs())
                 .isEqualTo(256);
@@ -123,10 +123,10 @@ class RuntimeProfilesTest {
                 500 * MIB);
         Workload w = new Workload(BF16, KV16, 4096, 1, Mode.INFERENCE).withRuntime(
                 RuntimeProfile.Vllm.defaults(0.9, busy.totalBytes(), busy.name()));
-        FitResult r = new FitPlanner(model("llama-3.2-1b"), null).evaluate(w, busy, 1);
+        Verdict r = new FitPlanner(model("llama-3.2-1b"), null).evaluate(w, busy, 1);
         assertThat(r.fitsNow()).isFalse();
-        assertThat(r.fitsIdle()).isTrue();
-        assertThat(r.maxContext()).isZero();
+        assertThat(r.fitsWhenIdle()).isTrue();
+        assertThat(r.maxContextTokens()).isNull();
         assertThat(r.notes()).singleElement().asString().contains("refuses to start")
                 .contains("--gpu-memory-utilization 0.49 would start");
     }
@@ -199,9 +199,9 @@ class RuntimeProfilesTest {
         Capacity gpu = new Capacity("sim:0", "GPU", 24L << 30, 10L << 30, 0L, null, 1_000_000_000_000L, null,
                 300 * MIB);
         Workload w = llamaCpp(Precisions.weight("q4_k_m").orElseThrow(), 4096, 512, true);
-        FitResult r = new FitPlanner(model("llama-3.1-8b"), null).evaluate(w, gpu, 1);
-        assertThat(r.usableNowBytes()).isEqualTo((10L << 30) - (1L << 30));
-        assertThat(r.headroomBytes()).isEqualTo(r.usableNowBytes() - r.estimate().totalBytes());
+        Verdict r = new FitPlanner(model("llama-3.1-8b"), null).evaluate(w, gpu, 1);
+        assertThat(r.availableBytes()).isEqualTo((10L << 30) - (1L << 30));
+        assertThat(r.headroomBytes()).isEqualTo(r.availableBytes() - r.estimate().totalBytes());
     }
 
     @Test
@@ -213,7 +213,7 @@ class RuntimeProfilesTest {
         Capacity rtx2060 = new Capacity("sim:0", "NVIDIA GeForce RTX 2060", 6L << 30, 5141 * MIB + context, 0L,
                 null, 336_000_000_000L, null, context);
         Workload w = llamaCpp(Precisions.weight("q4_0").orElseThrow(), 32768, 512, true);
-        FitResult r = new FitPlanner(model("llama-3.1-8b"), null).evaluate(w, rtx2060,
+        Verdict r = new FitPlanner(model("llama-3.1-8b"), null).evaluate(w, rtx2060,
                 1, new HostCapacity(32L << 30, 40e9));
         assertThat(r.fitsNow()).isFalse();
         assertThat(r.offload().deviceLayers()).isBetween(13, 15);

@@ -1,0 +1,47 @@
+package dev.memwall.estimator.fit;
+
+import dev.memwall.estimator.catalog.ModelCatalog;
+import dev.memwall.estimator.model.ModelSpec;
+import dev.memwall.estimator.precision.Precisions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The catalog's popular models at their best precision on each device, at a common context and batch 1: the
+ * default list that {@code memwall probe} prints and {@code /api/v1/probe} serves ({@code fits[]}), computed here
+ * once for both.
+ */
+public final class PopularFits {
+
+    /** Models people ask about most, small to large. */
+    public static final List<String> MODELS = List.of("llama-3.2-3b", "llama-3.1-8b", "qwen2.5-7b",
+            "mistral-7b-v0.1", "gemma-2-9b", "qwen3-30b-a3b", "gpt-oss-20b", "llama-3.1-70b", "gpt-oss-120b",
+            "deepseek-v3");
+
+    /** Tokens of context each is evaluated at (less where a model's own maximum is smaller). */
+    public static final long CONTEXT_TOKENS = 8192;
+
+    private PopularFits() {
+    }
+
+    /** Each popular model on one device (generic runtime, fp16 KV cache, batch 1, the default precision floor). */
+    public static List<Verdict> on(Capacity device, HostCapacity host) {
+        List<Verdict> out = new ArrayList<>();
+        for (String id : MODELS) {
+            ModelSpec spec = ModelCatalog.builtIn().find(id).orElseThrow().spec();
+            Workload w = new Workload(null, Precisions.kvCache("fp16").orElseThrow(),
+                    Math.min(CONTEXT_TOKENS, spec.maxContext()), 1, Mode.INFERENCE);
+            out.add(FitService.row(new FitPlanner(spec, null), w, device, 1, device.id(), host));
+        }
+        return out;
+    }
+
+    /** Each popular model on each device, device by device. */
+    public static List<Verdict> on(List<Capacity> devices, HostCapacity host) {
+        List<Verdict> out = new ArrayList<>();
+        for (Capacity c : devices) {
+            out.addAll(on(c, host));
+        }
+        return out;
+    }
+}
