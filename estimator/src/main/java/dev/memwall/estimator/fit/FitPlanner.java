@@ -153,7 +153,8 @@ public final class FitPlanner {
         Precision evaluated = workload.precision() != null ? workload.precision() : asStored();
         return new Verdict(spec.id(), label, device, devices, workload, evaluated, state, reason, fitsNow, fitsIdle,
                 estimate, available, judgedNow ? "free" : "idle", available - need, best, maxContext, maxBatch, decode,
-                RooflineFigures.of(roofline, workload), offload, pool, notes);
+                RooflineFigures.of(roofline, workload, decode != null && decode.source().equals("device")), offload,
+                pool, notes);
     }
 
     /** A weight file's own precision: its average bits per weight, fixed. */

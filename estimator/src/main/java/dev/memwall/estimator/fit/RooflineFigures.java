@@ -16,7 +16,8 @@ import java.util.List;
  * @param kvBytesPerSequence        KV cache bytes one sequence reads per step at the workload's context
  * @param flopsPerSequence          FLOPs per sequence per step
  * @param prefillSecondsBound       seconds to prefill the workload's context at peak FLOPs, or null
- * @param points                    decode at batch 1, at the workload's batch and at the critical batch (when known)
+ * @param points                    decode at batch 1, at the workload's batch and at the critical batch (when known);
+ *                                  empty where the model does not fit on the device, which then decodes nothing
  */
 public record RooflineFigures(Double bandwidthBytesPerSecond, boolean bandwidthMeasured,
         Long theoreticalBytesPerSecond, Long peakFlopsPerSecond, Double ridgeFlopsPerByte, Integer criticalBatch,
@@ -39,7 +40,7 @@ public record RooflineFigures(Double bandwidthBytesPerSecond, boolean bandwidthM
             Double tokensPerSecondPerSequence) {
     }
 
-    static RooflineFigures of(Roofline r, Workload workload) {
+    static RooflineFigures of(Roofline r, Workload workload, boolean decodes) {
         Integer critical = r.criticalBatch();
         List<Integer> batches = new java.util.ArrayList<>(List.of(1));
         if (workload.batch() > 1) {
@@ -50,7 +51,7 @@ public record RooflineFigures(Double bandwidthBytesPerSecond, boolean bandwidthM
         }
         batches.sort(Integer::compare);
         List<Point> points = new java.util.ArrayList<>();
-        for (int b : batches) {
+        for (int b : decodes ? batches : List.<Integer>of()) {
             Double tps = r.expectedTokensPerSecondPerSequence(b);
             points.add(new Point(b, r.intensity(b), tps == null ? null : tps * b * r.flopsPerSequence(), tps));
         }

@@ -27,7 +27,7 @@ class HfConfigReaderTest {
 
     @Test
     void llama31_8b() throws Exception {
-        // meta-llama/Llama-3.1-8B config.json (shared/reference/model_configs.csv).
+        // meta-llama/Llama-3.1-8B config.json, on Hugging Face.
         ModelSpec s = read("""
                 {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4096,
                  "intermediate_size": 14336, "num_attention_heads": 32, "num_hidden_layers": 32,
@@ -42,6 +42,27 @@ class HfConfigReaderTest {
         assertThat(s.weightDtype()).isEqualTo("bfloat16");
         assertThat(s.parameters()).isEqualTo(8_030_261_248L);
         assertThat(s.slidingWindow()).isNull();
+    }
+
+    @Test
+    void aQuantizedCheckpointIsPublishedInItsQuantizationNotItsTorchDtype() throws Exception {
+        // openai/gpt-oss-20b config.json: torch_dtype names the unquantized parts; quantization_config says the
+        // experts are MXFP4 and lists what is left out of it.
+        ModelSpec gptOss = read("""
+                {"model_type": "gpt_oss", "hidden_size": 2880, "intermediate_size": 2880, "num_attention_heads": 64,
+                 "num_hidden_layers": 24, "num_key_value_heads": 8, "head_dim": 64, "vocab_size": 201088,
+                 "max_position_embeddings": 131072, "num_local_experts": 32, "num_experts_per_tok": 4,
+                 "sliding_window": 128,
+                 "tie_word_embeddings": false, "torch_dtype": "bfloat16",
+                 "quantization_config": {"modules_to_not_convert": ["model.layers.*.self_attn",
+                   "model.layers.*.mlp.router", "model.embed_tokens", "lm_head"], "quant_method": "mxfp4"}}
+                """);
+        assertThat(gptOss.weightDtype()).isEqualTo("mxfp4_experts");
+        // deepseek-ai/DeepSeek-V3: bf16 torch_dtype, block FP8 weights.
+        assertThat(HfConfigReader.publishedFormat(java.util.Map.of("quantization_config", java.util.Map.of(
+                "quant_method", "fp8", "fmt", "e4m3")), "bfloat16")).isEqualTo("fp8");
+        assertThat(HfConfigReader.publishedFormat(java.util.Map.of("quantization_config", java.util.Map.of(
+                "quant_method", "awq")), "float16")).isEqualTo("float16");
     }
 
     @Test
@@ -60,7 +81,7 @@ class HfConfigReaderTest {
 
     @Test
     void deepseekV3HasLatentAttentionAndDenseFirstLayers() throws Exception {
-        // deepseek-ai/DeepSeek-V3 config.json fields (shared/reference/model_configs.csv).
+        // deepseek-ai/DeepSeek-V3 config.json fields, on Hugging Face.
         ModelSpec s = read("""
                 {"model_type": "deepseek_v3", "hidden_size": 7168, "intermediate_size": 18432,
                  "moe_intermediate_size": 2048, "num_attention_heads": 128, "num_key_value_heads": 128,

@@ -22,7 +22,7 @@ class FitFactsTest {
     @Test
     void llama31_8bKeeps1GibOfKvCacheFor8192TokensAtFp16() {
         // 2 (K and V) x 32 layers x 8 KV heads x 128 head dim x 2 bytes = 131,072 bytes per token; x 8192 = 1 GiB
-        // (config.json of meta-llama/Llama-3.1-8B, shared/reference/model_configs.csv).
+        // (config.json of meta-llama/Llama-3.1-8B, on Hugging Face).
         MemoryEstimate e = MemoryAccounting.estimate(model("llama-3.1-8b"), null,
                 new Workload(FP16, KV16, 8192, 1, Mode.INFERENCE), 1, null);
         assertThat(e.bytes("kv_cache")).isEqualTo(1L << 30);
@@ -113,5 +113,26 @@ class FitFactsTest {
         // turns compute-bound near batch 307 (at context 1).
         assertThat(r.ridge()).isCloseTo(327.4, org.assertj.core.api.Assertions.within(0.1));
         assertThat(r.criticalBatch()).isBetween(300, 315);
+    }
+
+    @Test
+    void gptOssWeighsWhatItsPublishedCheckpointsWeigh() {
+        // MXFP4 routed experts (4.25 bits) and bf16 for the rest, as published. The gpt-oss model card (arXiv
+        // 2508.10925, Table 1) prints checkpoint sizes of 12.8 GiB (20b) and 60.8 GiB (120b); the 20b's
+        // model.safetensors.index.json on Hugging Face gives "total_size": 13761264768.
+        for (String id : java.util.List.of("gpt-oss-20b", "gpt-oss-120b")) {
+            ModelSpec s = model(id);
+            Precision published = PrecisionPolicy.published(s);
+            assertThat(published.name()).isEqualTo("mxfp4");
+            assertThat(published.expertsOnly()).isTrue();
+            long bytes = MemoryAccounting.estimate(s, null, new Workload(published, KV16, 1, 1, Mode.INFERENCE), 1,
+                    null).bytes("weights");
+            double gib = bytes / (double) (1L << 30);
+            assertThat(gib).isCloseTo(id.equals("gpt-oss-20b") ? 12.8 : 60.8,
+                    org.assertj.core.api.Assertions.within(0.15));
+            if (id.equals("gpt-oss-20b")) {
+                assertThat(bytes / 13_761_264_768.0).isCloseTo(1.0, org.assertj.core.api.Assertions.within(0.002));
+            }
+        }
     }
 }

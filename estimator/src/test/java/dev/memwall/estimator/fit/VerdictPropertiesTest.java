@@ -96,7 +96,11 @@ class VerdictPropertiesTest {
             assertThat(v.decode()).isNotNull();
             assertThat(v.decode().source()).isEqualTo("device");
             assertThat(v.offload()).isNull();
-        } else if (v.decode() != null) {
+        } else {
+            // Nor a point on the roofline: it decodes nothing on the device.
+            assertThat(v.roofline().points()).isEmpty();
+        }
+        if (!fits && v.decode() != null) {
             assertThat(v.offload()).isNotNull();
             assertThat(v.decode().source()).isEqualTo("offload");
             assertThat(v.decode().boundTokensPerSecond()).isEqualTo(v.offload().decodeTokensPerSecondBound());
