@@ -84,7 +84,8 @@ public final class Agent implements AgentHttp.Backend {
     public void start() throws IOException {
         PrometheusRegistry registry = new PrometheusRegistry();
         JvmMetrics.builder().register(registry);
-        registry.register(new AgentMetrics(latest::get, settings.node()));
+        registry.register(new AgentMetrics(latest::get, settings.node(),
+                () -> backends.stream().mapToLong(DeviceBackend::releaseFailures).sum()));
         http = new AgentHttp(settings, this, registry, version, ticker);
         http.start();
 

@@ -31,14 +31,23 @@ final class AgentMetrics implements MultiCollector {
             "memwall_device_memory_reserved_bytes", "memwall_device_bandwidth_bytes_per_second", "memwall_device_up",
             "memwall_device_bandwidth_measured_timestamp_seconds", "memwall_model_fits",
             "memwall_model_headroom_bytes", "memwall_model_decode_tokens_per_second_bound",
-            "memwall_model_bandwidth_bound", "memwall_probe_errors", "memwall_snapshot_timestamp_seconds");
+            "memwall_model_bandwidth_bound", "memwall_probe_errors", "memwall_snapshot_timestamp_seconds",
+            "memwall_device_release_failures");
 
     private final Supplier<Snapshot> latest;
     private final String node;
 
+    private final java.util.function.LongSupplier releaseFailures;
+
     AgentMetrics(Supplier<Snapshot> latest, String node) {
+        this(latest, node, () -> 0);
+    }
+
+    /** @param releaseFailures device releases (CUDA frees, destroys) that failed in this process so far */
+    AgentMetrics(Supplier<Snapshot> latest, String node, java.util.function.LongSupplier releaseFailures) {
         this.latest = latest;
         this.node = node;
+        this.releaseFailures = releaseFailures;
     }
 
     @Override
@@ -128,6 +137,12 @@ final class AgentMetrics implements MultiCollector {
                 out.add(f.build());
             }
         }
+        out.add(CounterSnapshot.builder().name("memwall_device_release_failures")
+                .help("Device memory or objects a driver refused to release (a failed cuMemFree and the like) since "
+                        + "the agent started; what they held may still be taken on the device.")
+                .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(releaseFailures.getAsLong())
+                        .labels(labels(Map.of())).build())
+                .build());
         out.add(CounterSnapshot.builder().name("memwall_probe_errors")
                 .help("Device readings and benchmarks that failed since the agent started.")
                 .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(s.errorsTotal())

@@ -114,7 +114,8 @@ class AgentTest {
                 .contains("memwall_device_memory_free_bytes{backend=\"scripted\",device=\"scripted:0\",name=\"Scripted "
                         + "GPU scripted:0\",node=\"node-a\"} 2.147483648E10")
                 .contains("memwall_model_fits{backend=\"scripted\",device=\"scripted:0\",model=\"llama-3.1-8b\"")
-                .contains("memwall_probe_errors_total", "jvm_memory_used_bytes", "process_cpu_seconds_total");
+                .contains("memwall_probe_errors_total", "memwall_device_release_failures_total{node=\"node-a\"} 0.0",
+                        "jvm_memory_used_bytes", "process_cpu_seconds_total");
         // The watch precisions are exported beside the best one. On 20 GiB free the 70B model fits at neither
         // int4 (70.6B x 4.16 bits is 34 GiB of weights) nor bf16; the 8B model fits at int4.
         assertThat(metrics.body()).containsPattern("memwall_model_fits\\{[^}]*model=\"llama-3.1-70b\",[^}]*"
