@@ -9,6 +9,47 @@ public final class Csv {
     private Csv() {
     }
 
+    /**
+     * One record of a table: its fields and where it is ({@code name line N}) for messages.
+     */
+    public record Line(String where, List<String> fields) {
+    }
+
+    /**
+     * The records of a table shipped in the jar beside {@code anchor}, after a header that must equal
+     * {@code header}; comment and blank lines are skipped. A missing resource or a wrong header is a build
+     * error, thrown as {@link IllegalStateException}.
+     */
+    public static List<Line> resource(Class<?> anchor, String name, List<String> header) {
+        try (java.io.InputStream in = anchor.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from the jar");
+            }
+            List<Line> lines = new ArrayList<>();
+            boolean seen = false;
+            int lineNo = 0;
+            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                lineNo++;
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                String where = name + " line " + lineNo;
+                List<String> fields = parseLine(line, where);
+                if (!seen) {
+                    if (!fields.equals(header)) {
+                        throw new IllegalStateException(where + ": unexpected header " + fields);
+                    }
+                    seen = true;
+                    continue;
+                }
+                lines.add(new Line(where, fields));
+            }
+            return lines;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Splits one line into fields; {@code where} names the line in errors. */
     public static List<String> parseLine(String line, String where) {
         List<String> fields = new ArrayList<>();

@@ -1,9 +1,5 @@
 package dev.memwall.device;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -131,37 +127,16 @@ public final class DeviceOverheads {
     }
 
     private static List<Row> load() {
-        String name = "runtime_overheads.csv";
-        try (InputStream in = DeviceOverheads.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException(name + " is missing from the jar");
+        List<Row> rows = new ArrayList<>();
+        for (Csv.Line line : Csv.resource(DeviceOverheads.class, "runtime_overheads.csv", HEADER)) {
+            List<String> f = line.fields();
+            if (f.size() != HEADER.size() || f.get(3).isBlank() || f.get(4).isBlank()) {
+                throw new IllegalStateException(line.where() + ": needs " + HEADER.size() + " fields, bytes and a "
+                        + "source");
             }
-            List<Row> rows = new ArrayList<>();
-            boolean header = false;
-            int lineNo = 0;
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                lineNo++;
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String where = name + " line " + lineNo;
-                List<String> f = Csv.parseLine(line, where);
-                if (!header) {
-                    if (!f.equals(HEADER)) {
-                        throw new IllegalStateException(where + ": unexpected header " + f);
-                    }
-                    header = true;
-                    continue;
-                }
-                if (f.size() != HEADER.size() || f.get(3).isBlank() || f.get(4).isBlank()) {
-                    throw new IllegalStateException(where + ": needs " + HEADER.size() + " fields, bytes and a source");
-                }
-                rows.add(new Row(f.get(0), f.get(1), f.get(2), Long.parseLong(f.get(3).trim()), f.get(4), f.get(5)));
-            }
-            return List.copyOf(rows);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            rows.add(new Row(f.get(0), f.get(1), f.get(2), Long.parseLong(f.get(3).trim()), f.get(4), f.get(5)));
         }
+        return List.copyOf(rows);
     }
 
     /** MiB and GiB for the words above; the device layer does not depend on the estimator's units. */

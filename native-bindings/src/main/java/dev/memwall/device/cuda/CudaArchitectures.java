@@ -1,10 +1,6 @@
 package dev.memwall.device.cuda;
 
 import dev.memwall.device.Csv;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,37 +35,17 @@ final class CudaArchitectures {
     }
 
     private static Map<String, Row> load() {
-        try (InputStream in = CudaArchitectures.class.getResourceAsStream("architectures.csv")) {
-            if (in == null) {
-                throw new IllegalStateException("architectures.csv is missing from the jar");
+        Map<String, Row> rows = new LinkedHashMap<>();
+        for (Csv.Line line : Csv.resource(CudaArchitectures.class, "architectures.csv", HEADER)) {
+            List<String> f = line.fields();
+            if (f.size() != HEADER.size() || f.get(5).isBlank() || f.get(6).isBlank()) {
+                throw new IllegalStateException(line.where() + ": needs " + HEADER.size()
+                        + " fields with a source and a check");
             }
-            Map<String, Row> rows = new LinkedHashMap<>();
-            boolean header = false;
-            int lineNo = 0;
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                lineNo++;
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String where = "architectures.csv line " + lineNo;
-                List<String> f = Csv.parseLine(line, where);
-                if (!header) {
-                    if (!f.equals(HEADER)) {
-                        throw new IllegalStateException(where + ": unexpected header " + f);
-                    }
-                    header = true;
-                    continue;
-                }
-                if (f.size() != HEADER.size() || f.get(5).isBlank() || f.get(6).isBlank()) {
-                    throw new IllegalStateException(where + ": needs " + HEADER.size() + " fields with a source and a check");
-                }
-                rows.put(f.get(0), new Row(f.get(0), f.get(1), Long.parseLong(f.get(2)), optional(f.get(3)),
-                        optional(f.get(4)), f.get(5)));
-            }
-            return rows;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            rows.put(f.get(0), new Row(f.get(0), f.get(1), Long.parseLong(f.get(2)), optional(f.get(3)),
+                    optional(f.get(4)), f.get(5)));
         }
+        return rows;
     }
 
     private static Long optional(String s) {
