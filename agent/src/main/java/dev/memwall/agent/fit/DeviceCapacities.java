@@ -25,7 +25,7 @@ public final class DeviceCapacities {
     public static Capacity of(DeviceReport d) {
         MemoryReading m = d.memory();
         BandwidthResult b = d.bandwidth();
-        Double read = b != null && b.read() != null && b.read().measured() ? b.read().bytesPerSecond() : null;
+        Double read = measuredRead(d);
         DeviceOverhead overhead;
         if (m != null && m.queryContextBytes() != null) {
             overhead = DeviceOverhead.measuredCudaContext(m.queryContextBytes());
@@ -49,7 +49,13 @@ public final class DeviceCapacities {
     public static HostCapacity host(Long availableBytes, Double hostRead, List<DeviceReport> devices) {
         Double read = hostRead != null ? hostRead : devices.stream()
                 .filter(r -> r.identity().type() == DeviceType.CPU)
-                .map(r -> of(r).readBytesPerSecond()).filter(Objects::nonNull).findFirst().orElse(null);
+                .map(DeviceCapacities::measuredRead).filter(Objects::nonNull).findFirst().orElse(null);
         return new HostCapacity(availableBytes, read);
+    }
+
+    /** The device's measured read bandwidth, or null (not measured, or a simulated device's catalog figure). */
+    private static Double measuredRead(DeviceReport d) {
+        BandwidthResult b = d.bandwidth();
+        return b != null && b.read() != null && b.read().measured() ? b.read().bytesPerSecond() : null;
     }
 }

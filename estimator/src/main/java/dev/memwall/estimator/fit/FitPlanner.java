@@ -157,6 +157,21 @@ public final class FitPlanner {
                 pool, notes);
     }
 
+    /**
+     * The highest-quality precision offered that fits {@code devices} devices like {@code device} in the memory the
+     * verdict would judge against (free now, else the idle device), or null when none does or the runtime would not
+     * start: what {@link #evaluate} reports as the best precision, without evaluating the rest.
+     */
+    public Precision bestPrecision(Workload workload, Capacity device, int devices) {
+        RuntimeProfile runtime = workload.runtime();
+        Long free = device.freeNowBytes();
+        long base = free != null ? free : device.idleBytes();
+        if (!runtime.starts(device.totalBytes(), base, device.overheadBytes())) {
+            return null;
+        }
+        return best(workload, device, devices, runtime.usableBytes(device.totalBytes(), base, device.overheadBytes()));
+    }
+
     /** A weight file's own precision: its average bits per weight, fixed. */
     private Precision asStored() {
         double bits = Math.max(1e-3, Math.min(64, weights.bitsPerParameter()));

@@ -49,10 +49,10 @@ public final class FitService {
         if (!offered.isEmpty() && !offered.contains(start)) {
             start = offered.get(0);
         }
-        Verdict first = planner.evaluate(workload.withPrecision(start), device, n, host, label);
-        Precision best = first.bestPrecision();
-        return best == null || best.equals(start) ? first
-                : planner.evaluate(workload.withPrecision(best), device, n, host, label);
+        // Choose first, then evaluate once: a whole verdict (context and batch searches) at a precision that is
+        // then replaced would be work thrown away.
+        Precision best = planner.bestPrecision(workload.withPrecision(start), device, n);
+        return planner.evaluate(workload.withPrecision(best != null ? best : start), device, n, host, label);
     }
 
     /** Devices with the same name and total memory, in order: candidates for tensor parallel. */
