@@ -111,6 +111,10 @@ final class FitCommand implements Callable<Integer> {
             + "s x s attention scores (the default, flash attention / SDPA, keeps none).")
     boolean noFlashAttention;
 
+    @Option(names = "--ubatch", paramLabel = "N", description = "llama.cpp's micro-batch (-ub): tokens per graph "
+            + "step, which size the compute buffer (and a sliding-window cache). Default: 512.")
+    Integer ubatch;
+
     @Option(names = "--min-precision", paramLabel = "CLASS", defaultValue = "4bit",
             description = "The lowest precision class offered when choosing one: 16bit, 8bit, 6bit, 5bit, 4bit, 3bit or "
                     + "2bit (or a precision's name for its class). 3- and 2-bit formats lose much quality and are "
@@ -154,13 +158,20 @@ final class FitCommand implements Callable<Integer> {
         if (gpuMemoryUtilization != null && !(gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1)) {
             throw new BadInputException("--gpu-memory-utilization must be in (0, 1], was " + gpuMemoryUtilization);
         }
+        if (ubatch != null && (ubatch < 1 || ubatch > Workload.MAX_CONTEXT_TOKENS)) {
+            throw new BadInputException("--ubatch must be between 1 and " + Workload.MAX_CONTEXT_TOKENS + ", was "
+                    + ubatch);
+        }
         RuntimeProfile profile = switch (choice(() -> FitChoices.runtime(runtime, "--runtime"))) {
             case FitChoices.VLLM -> RuntimeProfile.Vllm.defaults(gpuMemoryUtilization == null
                     ? VllmProfile.GPU_MEMORY_UTILIZATION : gpuMemoryUtilization, 0, "");
-            case FitChoices.LLAMA_CPP -> new RuntimeProfile.LlamaCpp(LlamaCppProfile.UBATCH_TOKENS,
-                    LlamaCppProfile.FIT_MARGIN_BYTES, !noFlashAttention);
+            case FitChoices.LLAMA_CPP -> new RuntimeProfile.LlamaCpp(ubatch == null ? LlamaCppProfile.UBATCH_TOKENS
+                    : ubatch, LlamaCppProfile.FIT_MARGIN_BYTES, !noFlashAttention);
             default -> new RuntimeProfile.Generic(!noFlashAttention);
         };
+        if (ubatch != null && !(profile instanceof RuntimeProfile.LlamaCpp)) {
+            throw new BadInputException("--ubatch applies to --runtime llama.cpp only");
+        }
         if (gpuMemoryUtilization != null && !(profile instanceof RuntimeProfile.Vllm)) {
             throw new BadInputException("--gpu-memory-utilization applies to --runtime vllm only");
         }

@@ -39,7 +39,8 @@ public final class DeviceCapacities {
                 b == null ? null : b.theoreticalBytesPerSecond(), d.peakFp16Flops(), overhead,
                 b != null && b.hostToDevice() != null && b.hostToDevice().measured()
                         ? b.hostToDevice().bytesPerSecond() : null,
-                l == null ? null : new DeviceLimit(l.bytes(), l.how()), d.memoryError());
+                l == null ? null : new DeviceLimit(l.bytes(), l.how()), d.memoryError(),
+                d.identity().type() == DeviceType.CPU);
     }
 
     /**

@@ -116,7 +116,8 @@ class FitCommandTest {
                 .containsPattern("sim:0: partial offload would keep [0-9]+ of 80 layers on the device and [0-9]+ in "
                         + "host memory \\(.*\\); decode bound [0-9.]+ tok/s with the host layers at 60.0 GB/s \\(host "
                         + "memory read\\)")
-                .contains("input_embedding (host)", "compute_buffer", "with flash attention, the logits and the mask");
+                .contains("input_embedding (host)", "output_buffer (host)", "compute_buffer", "llama.cpp's llama graph",
+                        "flash attention (an f16 mask per sequence)");
     }
 
     @Test

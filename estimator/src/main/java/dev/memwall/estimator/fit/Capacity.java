@@ -20,10 +20,20 @@ import java.util.Objects;
  * @param limit                the most a runtime may allocate when less than the total (Apple's GPU working set),
  *                             or null
  * @param readingError         why the device's memory could not be read now, or null when it was
+ * @param hostMemory           whether the device computes in host memory (a CPU, PoCL's OpenCL device): llama.cpp
+ *                             runs there on its CPU backend
  */
 public record Capacity(String id, String name, long totalBytes, Long freeBytes, Long reservedBytes,
         Double readBytesPerSecond, Long theoreticalBytesPerSecond, Long peakFlops, DeviceOverhead overhead,
-        Double hostToDeviceBytesPerSecond, DeviceLimit limit, String readingError) {
+        Double hostToDeviceBytesPerSecond, DeviceLimit limit, String readingError, boolean hostMemory) {
+
+    /** A device with its own memory (a GPU). */
+    public Capacity(String id, String name, long totalBytes, Long freeBytes, Long reservedBytes,
+            Double readBytesPerSecond, Long theoreticalBytesPerSecond, Long peakFlops, DeviceOverhead overhead,
+            Double hostToDeviceBytesPerSecond, DeviceLimit limit, String readingError) {
+        this(id, name, totalBytes, freeBytes, reservedBytes, readBytesPerSecond, theoreticalBytesPerSecond, peakFlops,
+                overhead, hostToDeviceBytesPerSecond, limit, readingError, false);
+    }
 
     /** A device with a measured CUDA context (or none, when {@code contextBytes} is null). */
     public Capacity(String id, String name, long totalBytes, Long freeBytes, Long reservedBytes,
@@ -54,13 +64,13 @@ public record Capacity(String id, String name, long totalBytes, Long freeBytes, 
     /** The same device with a different overhead. */
     public Capacity withOverhead(DeviceOverhead o) {
         return new Capacity(id, name, totalBytes, freeBytes, reservedBytes, readBytesPerSecond,
-                theoreticalBytesPerSecond, peakFlops, o, hostToDeviceBytesPerSecond, limit, readingError);
+                theoreticalBytesPerSecond, peakFlops, o, hostToDeviceBytesPerSecond, limit, readingError, hostMemory);
     }
 
     /** The same device with a different free-memory reading. */
     public Capacity withFreeBytes(Long free) {
         return new Capacity(id, name, totalBytes, free, reservedBytes, readBytesPerSecond, theoreticalBytesPerSecond,
-                peakFlops, overhead, hostToDeviceBytesPerSecond, limit, readingError);
+                peakFlops, overhead, hostToDeviceBytesPerSecond, limit, readingError, hostMemory);
     }
 
     /** Bytes of the overhead, 0 when there is none. */

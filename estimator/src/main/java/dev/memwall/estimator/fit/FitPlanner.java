@@ -264,7 +264,7 @@ public final class FitPlanner {
     }
 
     private MemoryEstimate estimate(Workload workload, Capacity device, int devices) {
-        return MemoryAccounting.estimate(spec, weights, workload, devices, device.overhead());
+        return MemoryAccounting.estimate(spec, weights, workload, devices, device.overhead(), device.hostMemory());
     }
 
     /** Largest context (up to the model's own maximum) that fits in {@code usable}; memory never falls as context grows. */

@@ -64,6 +64,17 @@ public final class LlamaCppProfile {
      */
     public static final int OP_OFFLOAD_MIN_BATCH = 32;
 
+    /**
+     * Weight types ggml's CPU backend repacks into interleaved blocks on an x86-64 CPU with AVX2 (Q4_0, Q4_K,
+     * IQ4_NL, MXFP4 matrices of a multiple of 8 rows: {@code ggml_repack_get_optimal_repack_type},
+     * ggml/src/ggml-cpu/repack.cpp); the repacked copy is a {@code CPU_REPACK} buffer of its own. Other
+     * architectures repack other sets (NEON, SVE, RISC-V): none is assumed there.
+     */
+    public static List<String> cpuRepackTypes(String osArch) {
+        return osArch.equals("amd64") || osArch.equals("x86_64") ? List.of("Q4_0", "Q4_K", "IQ4_NL", "MXFP4")
+                : List.of();
+    }
+
     private LlamaCppProfile() {
     }
 }

@@ -24,6 +24,15 @@ public final class MemoryAccounting {
      */
     public static MemoryEstimate estimate(ModelSpec spec, WeightInventory weights, Workload workload, int devices,
             DeviceOverhead overhead) {
+        return estimate(spec, weights, workload, devices, overhead, false);
+    }
+
+    /**
+     * As above; {@code hostDevice} when the device computes in host memory (a CPU): llama.cpp then keeps every
+     * buffer there, the tied embedding once, and repacks some weight types for the CPU's kernels.
+     */
+    public static MemoryEstimate estimate(ModelSpec spec, WeightInventory weights, Workload workload, int devices,
+            DeviceOverhead overhead, boolean hostDevice) {
         if (workload.precision() == null && weights == null) {
             throw new IllegalArgumentException("a precision is needed when no weight file gives the bytes");
         }
@@ -47,20 +56,7 @@ public final class MemoryAccounting {
         }
         items.add(new MemoryItem("weights", weightBytes, weightFormula));
         if (workload.runtime() instanceof RuntimeProfile.LlamaCpp && !workload.mode().trains()) {
-            // llama.cpp keeps the input layer in host memory ("there is very little benefit to offloading the
-            // input layer, so always keep it on the CPU", src/llama-model.cpp); a tied table is duplicated for
-            // the output layer on the device.
-            double bytesPerParameter = WeightBytes.of(weights, spec, workload).perWeight();
-            long embedding = (long) Math.ceil(spec.vocabSize() * spec.hiddenSize() * bytesPerParameter);
-            if (!spec.tiedEmbeddings()) {
-                items.set(0, new MemoryItem("weights", ceilDiv(Math.max(0, weightBytes * devices - embedding), devices),
-                        weightFormula + String.format(Locale.ROOT, ", less the input embedding (%,d bytes) that "
-                                + "llama.cpp keeps in host memory", embedding)));
-            }
-            items.add(new MemoryItem("input_embedding", embedding, String.format(Locale.ROOT,
-                    "vocabulary %d x hidden %d x %.4g bytes, in host memory%s", spec.vocabSize(), spec.hiddenSize(),
-                    bytesPerParameter, spec.tiedEmbeddings() ? " (tied: the device holds a copy as the output layer)"
-                            : ""), true));
+            LlamaCppWeights.add(spec, weights, workload, devices, hostDevice, weightFormula, items);
         }
 
         if (workload.mode().trains()) {
@@ -97,7 +93,7 @@ public final class MemoryAccounting {
             }
             items.add(activations(spec, workload));
         } else {
-            inference(spec, workload, devices, items);
+            inference(spec, workload, devices, items, hostDevice);
         }
         if (overhead != null) {
             items.add(new MemoryItem(overhead.name(), overhead.bytes(), overhead.how()
@@ -144,8 +140,13 @@ public final class MemoryAccounting {
     }
 
     /** KV cache, workspace and runtime items for inference, by runtime profile. */
-    private static void inference(ModelSpec spec, Workload workload, int devices, List<MemoryItem> items) {
+    private static void inference(ModelSpec spec, Workload workload, int devices, List<MemoryItem> items,
+            boolean hostDevice) {
         RuntimeProfile runtime = workload.runtime();
+        if (runtime instanceof RuntimeProfile.LlamaCpp l && spec.mla() == null && devices == 1) {
+            LlamaCppBuffers.add(spec, workload, l, hostDevice, items);
+            return;
+        }
         long tokens = workload.contextTokens();
         String rounding = "";
         int round = runtime instanceof RuntimeProfile.Vllm ? VllmProfile.BLOCK_TOKENS
@@ -199,24 +200,34 @@ public final class MemoryAccounting {
                         "0.55 GiB assumed: the median of vLLM's \"Estimated CUDA graph memory\" in published logs "
                                 + "(0 with --enforce-eager)"));
         } else if (runtime instanceof RuntimeProfile.LlamaCpp l) {
-                long nCtx = tokens * workload.batch();
-            long ub = Math.min(l.ubatchTokens(), nCtx);
-            long logits = (vocab + h) * ub * 4;
-            long ffnRows = (3 * activeFfnWidth(spec) + h) * ub * 4;
-            long attention = l.flashAttention() ? logits + nCtx * ub * LlamaCppProfile.FLASH_MASK_BYTES_PER_CELL
-                    : nCtx * ub * spec.attentionHeads() * 4 + LlamaCppProfile.ATTENTION_EXTRA_ROWS * h * ub * 4;
-            long compute = Math.max(logits, Math.max(ffnRows, attention));
-            items.add(new MemoryItem("compute_buffer", compute, String.format(Locale.ROOT,
-                    "largest of: fp32 logits and hidden rows of a %d-token micro-batch, (vocabulary %d + hidden %d)"
-                            + " x %d x 4 = %,d; feed-forward rows (3 x ffn %d + hidden) x %d x 4 = %,d; %s",
-                    ub, vocab, h, ub, logits, activeFfnWidth(spec), ub, ffnRows, l.flashAttention()
-                            ? String.format(Locale.ROOT, "with flash attention, the logits and the mask, n_ctx %,d x "
-                                    + "%d x %d bytes = %,d", nCtx, ub, LlamaCppProfile.FLASH_MASK_BYTES_PER_CELL,
-                                    attention)
-                            : String.format(Locale.ROOT, "without flash attention, the scores, n_ctx %,d x "
-                                    + "%d x %d heads x 4 + %d hidden rows = %,d", nCtx, ub, spec.attentionHeads(),
-                                    LlamaCppProfile.ATTENTION_EXTRA_ROWS, attention))));
+            items.add(approximateLlamaCppCompute(spec, tokens * workload.batch(), l));
         }
+    }
+
+    /**
+     * llama.cpp's compute buffer where memwall does not rebuild its graph (MoE, latent attention, several
+     * devices): the largest of the logits, the feed-forward rows and the attention scores or mask of a micro-batch,
+     * checked against published logs (see {@link LlamaCppProfile}).
+     */
+    static MemoryItem approximateLlamaCppCompute(ModelSpec spec, long nCtx, RuntimeProfile.LlamaCpp l) {
+        long h = spec.hiddenSize();
+        long vocab = spec.vocabSize();
+        long ub = Math.min(l.ubatchTokens(), nCtx);
+        long logits = (vocab + h) * ub * 4;
+        long ffnRows = (3 * activeFfnWidth(spec) + h) * ub * 4;
+        long attention = l.flashAttention() ? logits + nCtx * ub * LlamaCppProfile.FLASH_MASK_BYTES_PER_CELL
+                : nCtx * ub * spec.attentionHeads() * 4 + LlamaCppProfile.ATTENTION_EXTRA_ROWS * h * ub * 4;
+        long compute = Math.max(logits, Math.max(ffnRows, attention));
+        return new MemoryItem("compute_buffer", compute, String.format(Locale.ROOT,
+                "approximate (llama.cpp's graph for %s is not rebuilt): largest of fp32 logits and hidden rows of a "
+                        + "%d-token micro-batch, (vocabulary %d + hidden %d) x %d x 4 = %,d; feed-forward rows (3 x "
+                        + "ffn %d + hidden) x %d x 4 = %,d; %s", spec.family(), ub, vocab, h, ub, logits,
+                activeFfnWidth(spec), ub, ffnRows, l.flashAttention()
+                        ? String.format(Locale.ROOT, "with flash attention, the logits and the mask, n_ctx %,d x "
+                                + "%d x %d bytes = %,d", nCtx, ub, LlamaCppProfile.FLASH_MASK_BYTES_PER_CELL, attention)
+                        : String.format(Locale.ROOT, "without flash attention, the scores, n_ctx %,d x %d x %d heads x "
+                                + "4 + %d hidden rows = %,d", nCtx, ub, spec.attentionHeads(),
+                                LlamaCppProfile.ATTENTION_EXTRA_ROWS, attention)));
     }
 
     /** Feed-forward width one token activates: dense, or k routed experts plus the shared ones. */

@@ -133,7 +133,7 @@ public final class ModelSources {
         gguf.elementsByType().forEach((t, n) -> elements.put(t.name(), n));
         long parameters = elements.values().stream().mapToLong(Long::longValue).sum();
         WeightInventory weights = new WeightInventory(gguf.totalTensorBytes(), parameters, 0, bytes, elements,
-                gguf.tensors().size(), List.of(path.toString()), null);
+                gguf.tensors().size(), List.of(path.toString()), null, GgufLayout.of(gguf));
         return new LoadedModel(input, "gguf", spec, weights, List.of());
     }
 

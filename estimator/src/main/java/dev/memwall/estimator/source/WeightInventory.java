@@ -15,9 +15,16 @@ import java.util.Map;
  * @param tensors           tensor count
  * @param files             the files read
  * @param quantization      the quantisation scheme recognised, or null
+ * @param gguf              where the tensors of a GGUF file lie, or null for other files
  */
 public record WeightInventory(long totalBytes, long parameters, long overheadBytes, Map<String, Long> bytesByType,
-        Map<String, Long> parametersByType, int tensors, List<String> files, String quantization) {
+        Map<String, Long> parametersByType, int tensors, List<String> files, String quantization, GgufLayout gguf) {
+
+    /** An inventory of files other than GGUF. */
+    public WeightInventory(long totalBytes, long parameters, long overheadBytes, Map<String, Long> bytesByType,
+            Map<String, Long> parametersByType, int tensors, List<String> files, String quantization) {
+        this(totalBytes, parameters, overheadBytes, bytesByType, parametersByType, tensors, files, quantization, null);
+    }
 
     public WeightInventory {
         bytesByType = new LinkedHashMap<>(bytesByType);

@@ -1,0 +1,86 @@
+package dev.memwall.agent.truth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.memwall.device.testing.SystemParts;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real llama.cpp, run through node-llama-cpp's prebuilt CPU binaries (npm {@code node-llama-cpp@3.21.1}, as
+ * {@code .ci/run} installs it under {@code agent/target/npm}, or {@code -Dmemwall.llamacpp.npm=<node_modules>}).
+ */
+final class LlamaCppRuntime {
+
+    static final String VERSION = "3.21.1";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path modules;
+    private final Path scripts;
+
+    private LlamaCppRuntime(Path modules, Path scripts) {
+        this.modules = modules;
+        this.scripts = scripts;
+    }
+
+    /** The runtime, or a skip (a failure under MEMWALL_REQUIRE_SYSTEM_PARTS) saying how to install it. */
+    static LlamaCppRuntime require(Path scratch) throws IOException {
+        String configured = System.getProperty("memwall.llamacpp.npm");
+        Path modules = configured != null ? Path.of(configured) : Path.of("target", "npm", "node_modules");
+        boolean present = Files.isRegularFile(modules.resolve("node-llama-cpp/dist/index.js")) && onPath("node");
+        SystemParts.require(present, "llama.cpp through node-llama-cpp " + VERSION + " (looked in " + modules + ")",
+                "npm install --omit=optional --prefix agent/target/npm node-llama-cpp@" + VERSION
+                        + " @node-llama-cpp/linux-x64@" + VERSION);
+        Path scripts = Files.createDirectories(scratch.resolve("scripts"));
+        for (String name : List.of("llama-buffers.mjs")) {
+            try (InputStream in = Objects.requireNonNull(LlamaCppRuntime.class.getResourceAsStream("/truth/" + name))) {
+                Files.copy(in, scripts.resolve(name));
+            }
+        }
+        return new LlamaCppRuntime(modules.toAbsolutePath(), scripts);
+    }
+
+    static boolean onPath(String command) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir, command))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * What llama.cpp logged when it loaded the model and made each context: one JSON object for the model's
+     * buffers, then one per context (see llama-buffers.mjs).
+     */
+    List<JsonNode> buffers(Path model, String contextsJson) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("node", scripts.resolve("llama-buffers.mjs").toString(), modules.toString(),
+                model.toString(), contextsJson).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("llama.cpp did not finish in 300 s: " + out);
+        }
+        if (p.exitValue() != 0) {
+            throw new AssertionError("llama.cpp exited with " + p.exitValue() + ": " + out);
+        }
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            if (line.startsWith("{")) {
+                lines.add(JSON.readTree(line));
+            }
+        }
+        return lines;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.memwall.estimator.fit;
+
+import dev.memwall.estimator.gguf.GgmlType;
+import dev.memwall.estimator.llamacpp.LlamaCppContext;
+import dev.memwall.estimator.llamacpp.LlamaCppMemory;
+import dev.memwall.estimator.llamacpp.LlamaCppModel;
+import dev.memwall.estimator.model.ModelSpec;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** The KV cache, output and compute buffers of a llama.cpp context on one device, as llama.cpp sizes them. */
+final class LlamaCppBuffers {
+
+    private LlamaCppBuffers() {
+    }
+
+    /** The context llama.cpp makes for this workload: {@code -c} = context x batch, {@code -np} = batch. */
+    static LlamaCppContext context(Workload workload, RuntimeProfile.LlamaCpp l) {
+        long perSequence = workload.contextTokens();
+        int sequences = workload.batch();
+        GgmlType kv = LlamaCppMemory.kvType(workload.kvPrecision().name());
+        return new LlamaCppContext(LlamaCppContext.cellsPerSequence(perSequence, sequences), sequences,
+                Math.min(l.ubatchTokens(), perSequence * sequences), l.flashAttention(), kv, kv);
+    }
+
+    static void add(ModelSpec spec, Workload workload, RuntimeProfile.LlamaCpp l, boolean hostDevice,
+            List<MemoryItem> items) {
+        LlamaCppContext c = context(workload, l);
+        LlamaCppMemory.KvCache kv = LlamaCppMemory.kvCache(spec, c);
+        String layers = kv.slidingLayers() == 0
+                ? String.format(Locale.ROOT, "%d layers x %,d cells", kv.fullLayers(), kv.fullCells())
+                : String.format(Locale.ROOT, "%d layers x %,d cells + %d sliding-window layers x %,d cells "
+                        + "(min(n_ctx_seq, window + n_ubatch %d), padded to 256)", kv.fullLayers(), kv.fullCells(),
+                        kv.slidingLayers(), kv.slidingCells(), c.ubatchTokens());
+        items.add(new MemoryItem("kv_cache", kv.bytes(), String.format(Locale.ROOT,
+                "%s x %d sequences x %,d bytes (K and V rows of 2 x %d kv heads x %d, %s); %,d tokens per sequence "
+                        + "make n_ctx %,d, %,d cells each (padded to 256)", layers, c.sequences(), kv.bytesPerCell(),
+                spec.kvHeads(), spec.headDim(), workload.kvPrecision().name(), workload.contextTokens(),
+                c.contextTokens(), c.cellsPerSequence())));
+        long output = LlamaCppMemory.outputBytes(spec.vocabSize(), c.sequences());
+        items.add(new MemoryItem("output_buffer", output, String.format(Locale.ROOT,
+                "fp32 logits over the vocabulary %,d for one output per sequence x %d (output_reserve)%s",
+                spec.vocabSize(), c.sequences(), hostDevice ? "" : ", in host memory"), !hostDevice));
+        Optional<LlamaCppModel> m = LlamaCppMemory.model(spec);
+        if (m.isPresent()) {
+            long compute = hostDevice ? LlamaCppMemory.computeBytes(m.get(), c)
+                    : LlamaCppMemory.deviceComputeBytes(m.get(), c);
+            items.add(new MemoryItem("compute_buffer", compute, String.format(Locale.ROOT,
+                    "llama.cpp's %s graph for a %,d-token micro-batch over %d sequences, %s, placed as ggml's graph "
+                            + "allocator places it (the larger of the prompt and generation graphs)%s",
+                    m.get().arch().ggufName(), c.ubatchTokens(), c.sequences(),
+                    c.flashAttention() ? "flash attention (an f16 mask per sequence)"
+                            : "no flash attention (f32 scores and mask per sequence)",
+                    hostDevice ? "" : "; on the GPU, without the token lookup the CPU does")));
+        } else {
+            items.add(MemoryAccounting.approximateLlamaCppCompute(spec, c.contextTokens(), l));
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.memwall.estimator.llamacpp;
+
+import dev.memwall.estimator.gguf.GgmlType;
+import dev.memwall.estimator.model.ModelSpec;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The buffers llama.cpp allocates for a context, sized as llama.cpp sizes them: the KV cache layer by layer
+ * ({@code llama_kv_cache}, src/llama-kv-cache.cpp; sliding-window layers in a cache of their own, src/llama-kv-cache-
+ * iswa.cpp), the output buffer ({@code llama_context::output_reserve}, src/llama-context.cpp) and the compute buffer
+ * (the reserved graph, placed by a port of ggml's graph allocator). llama.cpp as bundled in node-llama-cpp 3.21.1
+ * (its {@code llama/llama.cpp.info.json}: ggml-org/llama.cpp tag v0.4.0).
+ */
+public final class LlamaCppMemory {
+
+    private LlamaCppMemory() {
+    }
+
+    /** The graph memwall reproduces for this model, or empty when llama.cpp builds another one. */
+    public static Optional<LlamaCppModel> model(ModelSpec spec) {
+        if (spec.mla() != null || spec.moe() != null) {
+            return Optional.empty();
+        }
+        String family = spec.family() == null ? "" : spec.family().toLowerCase(Locale.ROOT);
+        // Mistral's checkpoints convert to the llama architecture (convert_hf_to_gguf.py), which ignores the window
+        Optional<LlamaCppModel.Arch> arch = family.equals("mistral") ? Optional.of(LlamaCppModel.Arch.LLAMA)
+                : LlamaCppModel.Arch.of(family);
+        return arch.map(a -> {
+            boolean windowed = a == LlamaCppModel.Arch.GEMMA3 && spec.slidingWindow() != null;
+            return new LlamaCppModel(a, spec.layers(), spec.hiddenSize(), spec.attentionHeads(), spec.kvHeads(),
+                    spec.headDim(), spec.headDim(), spec.intermediateSize(), spec.vocabSize(),
+                    windowed ? spec.slidingWindow().windowTokens() : 0,
+                    windowed ? spec.slidingWindow().globalEvery() : 0);
+        });
+    }
+
+    /** The ggml type of a KV cache precision by memwall's name (fp16, q8_0, ...). */
+    public static GgmlType kvType(String precision) {
+        return switch (precision) {
+            case "fp32" -> GgmlType.F32;
+            case "fp16" -> GgmlType.F16;
+            case "bf16" -> GgmlType.BF16;
+            case "q8_0" -> GgmlType.Q8_0;
+            case "q4_0" -> GgmlType.Q4_0;
+            case "q4_1" -> GgmlType.Q4_1;
+            case "iq4_nl" -> GgmlType.IQ4_NL;
+            case "q5_0" -> GgmlType.Q5_0;
+            case "q5_1" -> GgmlType.Q5_1;
+            default -> throw new IllegalArgumentException("llama.cpp has no " + precision + " KV cache");
+        };
+    }
+
+    /**
+     * The KV cache: per layer {@code ggml_row_size(type, n_embd_k_gqa)} and the same for V, times the cells of
+     * each sequence, times the sequences; a sliding-window layer holds {@code GGML_PAD(min(n_ctx_seq, n_swa +
+     * n_ubatch), 256)} cells.
+     */
+    public static KvCache kvCache(ModelSpec spec, LlamaCppContext c) {
+        long kRow = rowBytes(c.typeK(), (long) spec.kvHeads() * spec.headDim());
+        long vRow = rowBytes(c.typeV(), (long) spec.kvHeads() * spec.headDim());
+        Optional<LlamaCppModel> m = model(spec);
+        long window = m.map(LlamaCppModel::slidingWindow).orElse(0L);
+        long slidingCells = window > 0 ? c.slidingCells(window) : 0;
+        int slidingLayers = window > 0 ? spec.slidingWindow().localLayers(spec.layers()) : 0;
+        long full = (kRow + vRow) * c.cellsPerSequence() * c.sequences() * (spec.layers() - slidingLayers);
+        long sliding = (kRow + vRow) * slidingCells * c.sequences() * slidingLayers;
+        return new KvCache(full, sliding, c.cellsPerSequence(), slidingCells, spec.layers() - slidingLayers,
+                slidingLayers, kRow + vRow);
+    }
+
+    /**
+     * The KV cache's buffers.
+     *
+     * @param fullBytes       layers attending to the whole context
+     * @param slidingBytes    sliding-window layers
+     * @param fullCells       cells per sequence of the former
+     * @param slidingCells    cells per sequence of the latter
+     * @param fullLayers      how many layers attend to the whole context
+     * @param slidingLayers   how many to a window
+     * @param bytesPerCell    K and V bytes of one cell of one layer
+     */
+    public record KvCache(long fullBytes, long slidingBytes, long fullCells, long slidingCells, int fullLayers,
+            int slidingLayers, long bytesPerCell) {
+
+        public long bytes() {
+            return fullBytes + slidingBytes;
+        }
+    }
+
+    /** The output buffer: f32 logits over the vocabulary for one output per sequence. */
+    public static long outputBytes(long vocabulary, int sequences) {
+        return vocabulary * sequences * 4L;
+    }
+
+    /** The CPU compute buffer of the reserved graph, when the model runs on the CPU. */
+    public static long computeBytes(LlamaCppModel m, LlamaCppContext c) {
+        return LlamaCppGraph.computeBufferBytes(m, c);
+    }
+
+    /**
+     * A GPU's compute buffer when it holds every layer: the graph without the token lookup, placed at the CUDA
+     * buffer type's 128-byte alignment ({@code ggml_backend_cuda_buffer_type_get_alignment}).
+     */
+    public static long deviceComputeBytes(LlamaCppModel m, LlamaCppContext c) {
+        return LlamaCppGraph.deviceComputeBufferBytes(m, c, GPU_ALIGNMENT);
+    }
+
+    static final long GPU_ALIGNMENT = 128;
+
+    /** {@code ggml_row_size}. */
+    static long rowBytes(GgmlType type, long elements) {
+        return type.typeSize() * (elements / type.blockSize());
+    }
+}
