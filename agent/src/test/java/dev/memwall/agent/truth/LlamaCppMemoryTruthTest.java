@@ -72,8 +72,22 @@ class LlamaCppMemoryTruthTest {
                 new TruthModel("gemma3-swa", "gemma3", 7, 640, 2048, 4, 1, 256, 12000, true, 512, "F16"));
     }
 
-    /** Contexts: tokens per sequence, sequences, flash attention, KV type. */
-    private static final String CONTEXTS = """
+    /**
+     * Contexts: tokens per sequence, sequences, flash attention, KV type. {@code -Dmemwall.truth.sweep=true}
+     * (bench/truth.sh --sweep) adds longer contexts, more sequences and other micro-batches.
+     */
+    private static final String CONTEXTS = Boolean.getBoolean("memwall.truth.sweep") ? """
+            [{"ctx":512,"seqs":1,"fa":false,"k":"F16","v":"F16"},
+             {"ctx":1000,"seqs":3,"fa":true,"k":"F16","v":"F16"},
+             {"ctx":4096,"seqs":1,"fa":true,"k":"F16","v":"F16","ubatch":128},
+             {"ctx":4096,"seqs":1,"fa":false,"k":"F16","v":"F16","ubatch":2048},
+             {"ctx":32768,"seqs":1,"fa":true,"k":"F16","v":"F16"},
+             {"ctx":65536,"seqs":1,"fa":true,"k":"Q8_0","v":"Q8_0"},
+             {"ctx":16384,"seqs":1,"fa":false,"k":"F16","v":"F16"},
+             {"ctx":2048,"seqs":4,"fa":false,"k":"F16","v":"F16"},
+             {"ctx":8192,"seqs":8,"fa":true,"k":"F16","v":"F16"},
+             {"ctx":16384,"seqs":1,"fa":true,"k":"Q8_0","v":"Q8_0"},
+             {"ctx":8192,"seqs":2,"fa":true,"k":"Q4_0","v":"Q4_0"}]""" : """
             [{"ctx":512,"seqs":1,"fa":false,"k":"F16","v":"F16"},
              {"ctx":4096,"seqs":1,"fa":true,"k":"F16","v":"F16"},
              {"ctx":32768,"seqs":1,"fa":true,"k":"F16","v":"F16"},
