@@ -76,7 +76,7 @@ class FitCommandTest {
         JsonNode doc = new ObjectMapper().readTree(r.out());
         assertThat(doc.get("workload").get("runtime").asText()).isEqualTo("vllm");
         JsonNode d = doc.get("devices").get(0);
-        long budget = (long) (85_045_477_376L * 0.9);
+        long budget = (long) Math.ceil(85_045_477_376L * 0.9); // requested_memory = ceil(total x utilization)
         // The pool is the budget less weights, activations, non-torch and CUDA graph memory, in 16-token blocks.
         long nonKv = 0;
         for (JsonNode item : d.get("memory").get("items")) {
