@@ -85,14 +85,14 @@ public final class VllmProfile {
     /**
      * Rows of the Triton top-k/top-p kernel's float32 scratch buffer: one per program, {@code min(num_sm, batch)}
      * programs ({@code apply_top_k_top_p_triton}, vllm/v1/sample/ops/topk_topp_triton.py, v0.19.0). 132 is an
-     * H100 SXM's streaming multiprocessors (an A100 has 108: 14 MB less at a 128k vocabulary).
+     * H100 SXM's streaming multiprocessors (an A100 has 108: 12 MB less at a 128k vocabulary).
      */
     public static final int TOP_K_TOP_P_BUFFER_ROWS = 132;
 
     /**
      * What the profiling run allocates beside the tensors above and keeps to its peak: fitted, the median of the
-     * logged peak less memwall's derived peak over the 39 rows of the fixture whose peak is the sampler's and that
-     * have no MoE workspace (28 to 39 MiB; the logged peaks are rounded to 0.01 GiB). It is about the size of
+     * logged peak less memwall's derived peak over the 39 rows of the fixture whose peak is the sampler's, dense
+     * models all (28 to 39 MiB; the logged peaks are rounded to 0.01 GiB). It is about the size of
      * cuBLAS's workspace, which PyTorch allocates through its caching allocator on the first matrix product.
      * Fixture: estimator/src/test/resources/dev/memwall/estimator/fit/vllm/startup_logs.csv.
      */
