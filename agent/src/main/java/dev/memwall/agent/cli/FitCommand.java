@@ -18,7 +18,8 @@ import dev.memwall.estimator.fit.LlamaCppProfile;
 import dev.memwall.estimator.fit.Mode;
 import dev.memwall.estimator.fit.Recompute;
 import dev.memwall.estimator.fit.RuntimeProfile;
-import dev.memwall.estimator.fit.VllmProfile;
+import dev.memwall.estimator.fit.VllmDtype;
+import dev.memwall.estimator.fit.VllmVersion;
 import dev.memwall.estimator.fit.Workload;
 import dev.memwall.estimator.io.ModelFormatException;
 import dev.memwall.estimator.model.ModelSpec;
@@ -67,8 +68,9 @@ final class FitCommand implements Callable<Integer> {
                     + "fits on each device (a weight file's own precision for files). Default: ${DEFAULT-VALUE}.")
     String precision;
 
-    @Option(names = "--kv-precision", paramLabel = "P", defaultValue = "fp16",
-            description = "KV cache precision: fp16, bf16, fp8, q8_0, q4_0. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--kv-precision", paramLabel = "P", defaultValue = "auto",
+            description = "KV cache precision: fp16, bf16, fp8, q8_0, q4_0, or auto: the runtime's own (vllm: its "
+                    + "--dtype, as --kv-cache-dtype auto; otherwise fp16). Default: ${DEFAULT-VALUE}.")
     String kvPrecision;
 
     @Option(names = "--context", paramLabel = "N", description = "Tokens per sequence. Default: 8192, or the "
@@ -103,8 +105,20 @@ final class FitCommand implements Callable<Integer> {
     String runtime;
 
     @Option(names = "--gpu-memory-utilization", paramLabel = "U",
-            description = "vllm: the fraction of total memory the instance takes, in (0, 1]. Default: 0.9.")
+            description = "vllm: the fraction of total memory the instance takes, in (0, 1]. Default: vLLM's, 0.92 "
+                    + "from 0.21, 0.9 before.")
     Double gpuMemoryUtilization;
+
+    @Option(names = "--dtype", paramLabel = "D",
+            description = "vllm: its --dtype (auto, half, float16, bfloat16, float, float32), the dtype of "
+                    + "activations, of unquantized weights and of the auto KV cache; auto runs float32 checkpoints in "
+                    + "bfloat16. Default: auto.")
+    String dtype;
+
+    @Option(names = "--vllm-version", paramLabel = "V",
+            description = "vllm: the release whose memory arithmetic applies (0.21 and later subtract CUDA graph "
+                    + "memory from the budget; 0.19 does not). Default: 0.21.")
+    String vllmVersion;
 
     @Option(names = "--no-flash-attn", description = "Flash attention off. llama.cpp (-fa off): attention scores "
             + "then sit in the compute buffer, and a quantized V cache is refused. Training: each layer keeps its "
@@ -162,9 +176,11 @@ final class FitCommand implements Callable<Integer> {
             throw new BadInputException("--ubatch must be between 1 and " + Workload.MAX_CONTEXT_TOKENS + ", was "
                     + ubatch);
         }
+        VllmVersion version = vllmVersion == null ? VllmVersion.CURRENT
+                : choice(() -> VllmVersion.parse(vllmVersion, "--vllm-version"));
+        VllmDtype runtimeDtype = dtype == null ? VllmDtype.AUTO : choice(() -> VllmDtype.parse(dtype, "--dtype"));
         RuntimeProfile profile = switch (choice(() -> FitChoices.runtime(runtime, "--runtime"))) {
-            case FitChoices.VLLM -> RuntimeProfile.Vllm.defaults(gpuMemoryUtilization == null
-                    ? VllmProfile.GPU_MEMORY_UTILIZATION : gpuMemoryUtilization, 0, "");
+            case FitChoices.VLLM -> RuntimeProfile.Vllm.serve(gpuMemoryUtilization, version, runtimeDtype);
             case FitChoices.LLAMA_CPP -> new RuntimeProfile.LlamaCpp(ubatch == null ? LlamaCppProfile.UBATCH_TOKENS
                     : ubatch, LlamaCppProfile.FIT_MARGIN_BYTES, !noFlashAttention);
             default -> new RuntimeProfile.Generic(!noFlashAttention);
@@ -174,6 +190,12 @@ final class FitCommand implements Callable<Integer> {
         }
         if (gpuMemoryUtilization != null && !(profile instanceof RuntimeProfile.Vllm)) {
             throw new BadInputException("--gpu-memory-utilization applies to --runtime vllm only");
+        }
+        if (dtype != null && !(profile instanceof RuntimeProfile.Vllm)) {
+            throw new BadInputException("--dtype applies to --runtime vllm only");
+        }
+        if (vllmVersion != null && !(profile instanceof RuntimeProfile.Vllm)) {
+            throw new BadInputException("--vllm-version applies to --runtime vllm only");
         }
         if (noFlashAttention && !(profile instanceof RuntimeProfile.LlamaCpp) && !m.trains()) {
             throw new BadInputException("--no-flash-attn applies to --runtime llama.cpp and to training; the "
@@ -192,7 +214,7 @@ final class FitCommand implements Callable<Integer> {
             }
         }
         Precision weights = choice(() -> FitChoices.weightOrAuto(precision, "--precision"));
-        Precision kv = choice(() -> FitChoices.kv(kvPrecision, "--kv-precision"));
+        Precision kv = choice(() -> FitChoices.kvOrAuto(kvPrecision, "--kv-precision"));
         if (context != null && (context < 1 || context > Workload.MAX_CONTEXT_TOKENS)) {
             throw new BadInputException("--context must be between 1 and " + Workload.MAX_CONTEXT_TOKENS
                     + " tokens, was " + context);
@@ -200,12 +222,12 @@ final class FitCommand implements Callable<Integer> {
         if (batch < 1 || batch > Workload.MAX_BATCH) {
             throw new BadInputException("--batch must be between 1 and " + Workload.MAX_BATCH + ", was " + batch);
         }
-        if (!profile.offersKv(kv)) {
+        if (kv != null && !profile.offersKv(kv)) {
             throw new BadInputException("--runtime " + profile.word() + " offers no " + kv.name() + " KV cache "
                     + "(--kv-precision); it offers " + String.join(", ", profile.kvPrecisions()));
         }
-        if (profile instanceof RuntimeProfile.LlamaCpp l && !l.flashAttention() && !kv.name().startsWith("fp")
-                && !kv.name().equals("bf16")) {
+        if (profile instanceof RuntimeProfile.LlamaCpp l && !l.flashAttention() && kv != null
+                && !kv.name().startsWith("fp") && !kv.name().equals("bf16")) {
             throw new BadInputException("llama.cpp needs flash attention for a quantized V cache; --kv-precision "
                     + kv.name() + " cannot go with --no-flash-attn");
         }
@@ -238,11 +260,12 @@ final class FitCommand implements Callable<Integer> {
         for (LoadedModel model : loaded) {
             ModelSpec s = model.spec();
             PrecisionPolicy policy = PrecisionPolicy.of(s, minClass);
-            Precision asked = weights == null ? null
-                    : choice(() -> policy.resolve(weights, profile, s.id()));
-            Workload workload = new Workload(FitChoices.forMode(m, asked), kv, context != null ? context
-                    : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank, zero == null ? 0 : zero,
-                    profile);
+            Precision asked = profile instanceof RuntimeProfile.Vllm v && v.dtype() != VllmDtype.AUTO
+                    && model.weights() == null ? vllmDtypeWeights(v, s, policy, weights)
+                    : weights == null ? null : choice(() -> policy.resolve(weights, profile, s.id()));
+            Workload workload = new Workload(FitChoices.forMode(m, asked), kv != null ? kv : profile.autoKv(s),
+                    context != null ? context : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank,
+                    zero == null ? 0 : zero, profile);
             List<Verdict> rows = FitService.rows(new FitPlanner(s, model.weights(), policy), workload, capacities,
                     host);
             if (devices.simulatesAll()) {
@@ -264,6 +287,26 @@ final class FitCommand implements Callable<Integer> {
             return Main.RUNTIME_FAILURE;
         }
         return allFit ? Main.OK : Main.DOES_NOT_FIT;
+    }
+
+    /**
+     * The weights under vLLM with an explicit {@code --dtype}: an unquantized checkpoint is loaded in that dtype
+     * (upcast too, as vLLM does when told); a checkpoint published quantized, or a quantized {@code --precision},
+     * keeps its format.
+     */
+    private static Precision vllmDtypeWeights(RuntimeProfile.Vllm v, ModelSpec s, PrecisionPolicy policy,
+            Precision asked) {
+        Precision published = policy.published();
+        boolean quantized = published != null && (published.bitsPerWeight() < 16 || published.expertsOnly());
+        if (quantized || (asked != null && asked.bitsPerWeight() < 16)) {
+            return asked == null ? null : choice(() -> policy.resolve(asked, v, s.id()));
+        }
+        Precision runtime = v.dtype().resolve(s);
+        if (asked != null && !asked.name().equals(runtime.name())) {
+            throw new BadInputException("--precision " + asked.name() + " disagrees with --dtype " + v.dtype().word()
+                    + ": vLLM loads unquantized weights in its --dtype (leave --precision at auto)");
+        }
+        return runtime;
     }
 
     /** A choice read from its option, a bad one as bad input (exit 2). */

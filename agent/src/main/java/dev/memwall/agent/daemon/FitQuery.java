@@ -7,7 +7,8 @@ import dev.memwall.estimator.fit.Mode;
 import dev.memwall.estimator.fit.PrecisionPolicy;
 import dev.memwall.estimator.fit.Recompute;
 import dev.memwall.estimator.fit.RuntimeProfile;
-import dev.memwall.estimator.fit.VllmProfile;
+import dev.memwall.estimator.fit.VllmDtype;
+import dev.memwall.estimator.fit.VllmVersion;
 import dev.memwall.estimator.fit.Workload;
 import dev.memwall.estimator.precision.Precision;
 import dev.memwall.estimator.source.LoadedModel;
@@ -69,14 +70,17 @@ final class FitQuery {
                     PrecisionPolicy.DEFAULT_MIN_CLASS_BITS + "bit"), "parameter 'min_precision'"));
             mode = FitChoices.mode(q.getOrDefault("mode", "inference"), "parameter 'mode'");
             precision = FitChoices.weightOrAuto(q.getOrDefault("precision", "auto"), "parameter 'precision'");
-            kv = FitChoices.kv(q.getOrDefault("kv_precision", "fp16"), "parameter 'kv_precision'");
+            kv = FitChoices.kvOrAuto(q.getOrDefault("kv_precision", "auto"), "parameter 'kv_precision'");
             runtime = switch (FitChoices.runtime(q.getOrDefault("runtime", FitChoices.GENERIC), "parameter 'runtime'")) {
-                case FitChoices.VLLM -> RuntimeProfile.Vllm.defaults(VllmProfile.GPU_MEMORY_UTILIZATION, 0, "");
+                case FitChoices.VLLM -> RuntimeProfile.Vllm.serve(null, VllmVersion.CURRENT, VllmDtype.AUTO);
                 case FitChoices.LLAMA_CPP -> RuntimeProfile.LlamaCpp.defaults();
                 default -> new RuntimeProfile.Generic();
             };
             if (precision != null && mode != Mode.QLORA) {
                 precision = policy.resolve(precision, runtime, id);
+            }
+            if (kv == null) {
+                kv = runtime.autoKv(entry.spec());
             }
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, e.getMessage());

@@ -41,9 +41,13 @@ public final class FitChoices {
                 + Precisions.weights().stream().map(Precision::name).collect(Collectors.joining(", "))));
     }
 
-    public static Precision kv(String text, String field) {
+    /** A KV cache precision, or null for {@code auto}: the runtime's own choice ({@code RuntimeProfile.autoKv}). */
+    public static Precision kvOrAuto(String text, String field) {
+        if (text.equalsIgnoreCase("auto")) {
+            return null;
+        }
         return Precisions.kvCache(text).orElseThrow(() -> new IllegalArgumentException("unknown KV cache precision '"
-                + text + "' for " + field + "; known: "
+                + text + "' for " + field + "; known: auto, "
                 + Precisions.kvCaches().stream().map(Precision::name).collect(Collectors.joining(", "))));
     }
 

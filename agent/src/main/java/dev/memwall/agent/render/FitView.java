@@ -31,7 +31,8 @@ public final class FitView {
     static String runtimeWords(Workload workload) {
         RuntimeProfile r = workload.runtime();
         if (r instanceof RuntimeProfile.Vllm v) {
-            return String.format(Locale.ROOT, "vLLM at gpu_memory_utilization %.2f", v.gpuMemoryUtilization());
+            return String.format(Locale.ROOT, "vLLM %s at gpu_memory_utilization %.2f, --dtype %s", v.version(),
+                    v.gpuMemoryUtilization(), v.dtype().word());
         }
         if (r instanceof RuntimeProfile.LlamaCpp l) {
             return String.format(Locale.ROOT, "llama.cpp (micro-batch %d, flash attention %s, %s kept free)",
@@ -109,9 +110,11 @@ public final class FitView {
             }
             KvPool pool = r.kvPool();
             if (pool != null && (r.fitsNow() || r.fitsWhenIdle())) {
+                RuntimeProfile.Vllm v = (RuntimeProfile.Vllm) r.workload().runtime();
                 out.append(String.format(Locale.ROOT, "%s: vLLM's KV cache pool %s holds %,d tokens: maximum "
-                        + "concurrency %.2fx at %,d tokens per request%n", r.label(), Quantities.gib(pool.bytes()),
-                        pool.tokens(), pool.maxConcurrency(), workload.contextTokens()));
+                        + "concurrency %.2fx at %,d tokens per request (max_num_batched_tokens %d, max_num_seqs %d)%n",
+                        r.label(), Quantities.gib(pool.bytes()), pool.tokens(), pool.maxConcurrency(),
+                        workload.contextTokens(), v.maxNumBatchedTokens(), v.maxNumSeqs()));
             }
             for (String note : r.notes()) {
                 out.append(r.label()).append(": ").append(note).append('\n');
@@ -195,6 +198,10 @@ public final class FitView {
         w.put("lora_rank", workload.mode() == Mode.LORA || workload.mode() == Mode.QLORA ? workload.loraRank() : null);
         w.put("zero_stage", workload.mode() == Mode.TRAINING ? workload.zeroStage() : null);
         w.put("runtime", workload.runtime().word());
+        RuntimeProfile.Vllm vllm = workload.runtime() instanceof RuntimeProfile.Vllm v ? v : null;
+        w.put("vllm_version", vllm == null ? null : vllm.version().toString());
+        w.put("gpu_memory_utilization", vllm == null ? null : vllm.gpuMemoryUtilization());
+        w.put("dtype", vllm == null ? null : vllm.dtype().word());
         doc.put("workload", w);
         doc.put("memory", rows.isEmpty() ? null : memory(rows.get(0)));
         List<Object> devices = new ArrayList<>();
@@ -261,6 +268,10 @@ public final class FitView {
             k.put("bytes", pool.bytes());
             k.put("tokens", pool.tokens());
             k.put("max_concurrency", pool.maxConcurrency());
+            if (r.workload().runtime() instanceof RuntimeProfile.Vllm v) {
+                k.put("max_num_batched_tokens", v.maxNumBatchedTokens());
+                k.put("max_num_seqs", v.maxNumSeqs());
+            }
             d.put("kv_pool", k);
         } else {
             d.put("kv_pool", null);

@@ -75,8 +75,16 @@ class FitCommandTest {
         assertThat(r.code()).isZero();
         JsonNode doc = new ObjectMapper().readTree(r.out());
         assertThat(doc.get("workload").get("runtime").asText()).isEqualTo("vllm");
+        // The current vLLM (0.21): gpu_memory_utilization 0.92 by default, the KV cache in the model's dtype.
+        assertThat(doc.get("workload").get("vllm_version").asText()).isEqualTo("0.21.0");
+        assertThat(doc.get("workload").get("gpu_memory_utilization").asDouble()).isEqualTo(0.92);
+        assertThat(doc.get("workload").get("dtype").asText()).isEqualTo("auto");
+        assertThat(doc.get("workload").get("kv_precision").asText()).isEqualTo("bf16");
         JsonNode d = doc.get("devices").get(0);
-        long budget = (long) (85_045_477_376L * 0.9);
+        // On an H100 vLLM schedules 8192 tokens and 1024 sequences per step (its logs: "Defaulting ...").
+        assertThat(d.get("kv_pool").get("max_num_batched_tokens").asInt()).isEqualTo(8192);
+        assertThat(d.get("kv_pool").get("max_num_seqs").asInt()).isEqualTo(1024);
+        long budget = (long) Math.ceil(85_045_477_376L * 0.92); // requested_memory = ceil(total x utilization)
         // The pool is the budget less weights, activations, non-torch and CUDA graph memory, in 16-token blocks.
         long nonKv = 0;
         for (JsonNode item : d.get("memory").get("items")) {
@@ -99,12 +107,52 @@ class FitCommandTest {
         CliTest.Result r = CliTest.run("fit", "llama-3.1-8b", "--simulate", "h100-sxm:free=40GiB", "--runtime", "vllm");
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.out()).containsPattern("sim:0 +NVIDIA H100 SXM5 80GB +bf16 +fits when idle ")
-                .contains("sim:0: vLLM asks for gpu_memory_utilization 0.90 x total = 71.28 GiB at start and 39.49 GiB "
+                .contains("sim:0: vLLM asks for gpu_memory_utilization 0.92 x total = 72.87 GiB at start and 39.49 GiB "
                         + "is free beside the CUDA context: it refuses to start (--gpu-memory-utilization 0.49 would start)");
         CliTest.Result lower = CliTest.run("fit", "llama-3.1-8b", "--simulate", "h100-sxm:free=40GiB", "--runtime",
                 "vllm", "--gpu-memory-utilization", "0.49");
         assertThat(lower.code()).isZero();
-        assertThat(lower.out()).contains("vLLM at gpu_memory_utilization 0.49").contains("fits now");
+        assertThat(lower.out()).contains("vLLM 0.21.0 at gpu_memory_utilization 0.49").contains("fits now");
+    }
+
+    @Test
+    void vllmVersionAndDtypeAreTheLogsOwn() throws Exception {
+        // Llama-3.1-8B-Instruct on vLLM 0.19.0, one H100, gpu_memory_utilization 0.95: "GPU KV cache size: 476,016
+        // tokens" with --dtype auto (bf16), 175,296 with --dtype float32, whose weights and KV cache are fp32
+        // (github.com/llm-d-incubation/llm-d-planner/blob/56dc5b76ca535960998bdf9fd4a3077d98fdf60a/accuracy/results/
+        // v0.19.0/logs/meta-llama-llama-3-1-8b---h100-80gb--tp1pp1dp1--8192.log and ...-8192-dtf32.log). The simulated
+        // H100 has 79.21 GiB where vLLM saw 79.19, so memwall's pool is a little larger: within 0.2%.
+        JsonNode bf16 = fitJson("llama-3.1-8b", "--simulate", "h100-sxm", "--runtime", "vllm", "--vllm-version", "0.19",
+                "--gpu-memory-utilization", "0.95");
+        assertThat(bf16.get("workload").get("kv_precision").asText()).isEqualTo("bf16");
+        assertThat(tokens(bf16)).isCloseTo(476_016, org.assertj.core.api.Assertions.withinPercentage(0.2));
+        JsonNode fp32 = fitJson("llama-3.1-8b", "--simulate", "h100-sxm", "--runtime", "vllm", "--vllm-version", "0.19",
+                "--gpu-memory-utilization", "0.95", "--dtype", "float32");
+        assertThat(fp32.get("workload").get("kv_precision").asText()).isEqualTo("fp32");
+        assertThat(fp32.get("devices").get(0).get("precision").asText()).isEqualTo("fp32");
+        assertThat(tokens(fp32)).isCloseTo(175_296, org.assertj.core.api.Assertions.withinPercentage(0.2));
+        // Asking for the fp32 weights that --dtype float32 loads is the same fit (vLLM upcasts when told).
+        assertThat(tokens(fitJson("llama-3.1-8b", "--simulate", "h100-sxm", "--runtime", "vllm", "--vllm-version",
+                "0.19", "--gpu-memory-utilization", "0.95", "--dtype", "float32", "--precision", "fp32")))
+                .isEqualTo(tokens(fp32));
+        // vLLM 0.21 subtracts its CUDA graphs from the same budget: fewer tokens.
+        JsonNode v21 = fitJson("llama-3.1-8b", "--simulate", "h100-sxm", "--runtime", "vllm", "--vllm-version", "0.21",
+                "--gpu-memory-utilization", "0.95");
+        assertThat(tokens(v21)).isLessThan(tokens(bf16));
+    }
+
+    private static JsonNode fitJson(String... args) throws Exception {
+        String[] all = new String[args.length + 2];
+        all[0] = "fit";
+        System.arraycopy(args, 0, all, 1, args.length);
+        all[all.length - 1] = "--json";
+        CliTest.Result r = CliTest.run(all);
+        assertThat(r.code()).as(r.err()).isZero();
+        return new ObjectMapper().readTree(r.out());
+    }
+
+    private static long tokens(JsonNode doc) {
+        return doc.get("devices").get(0).get("kv_pool").get("tokens").asLong();
     }
 
     @Test
@@ -147,7 +195,7 @@ class FitCommandTest {
         "--context -5 | memwall: --context must be between 1 and 10000000 tokens, was -5",
         "--context 20000000 | memwall: --context must be between 1 and 10000000 tokens, was 20000000",
         "--batch 0 | memwall: --batch must be between 1 and 100000, was 0",
-        "--kv-precision q2_k | memwall: unknown KV cache precision 'q2_k' for --kv-precision; known: fp32, fp16, bf16, fp8, fp8_e5m2, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl",
+        "--kv-precision q2_k | memwall: unknown KV cache precision 'q2_k' for --kv-precision; known: auto, fp32, fp16, bf16, fp8, fp8_e5m2, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl",
         "--mode sft | memwall: unknown mode 'sft' for --mode; choose inference, training, lora or qlora",
         "--mode qlora --precision int8 | memwall: --mode qlora keeps the base in 4-bit NF4; --precision int8 does not apply (leave it at auto, or use --mode lora)",
         "--mode training --precision int4 | memwall: --mode training trains in mixed precision (fp16/bf16 weights, fp32 master copy); --precision int4 is for inference or a lora base",
@@ -161,6 +209,12 @@ class FitCommandTest {
         "--runtime vllm --gpu-memory-utilization 1.5 | memwall: --gpu-memory-utilization must be in (0, 1], was 1.5",
         "--runtime vllm --gpu-memory-utilization 0 | memwall: --gpu-memory-utilization must be in (0, 1], was 0.0",
         "--gpu-memory-utilization 0.8 | memwall: --gpu-memory-utilization applies to --runtime vllm only",
+        "--runtime vllm --dtype fp16 | memwall: unknown dtype 'fp16' for --dtype; choose auto, half, float16, bfloat16, float or float32",
+        "--dtype float32 | memwall: --dtype applies to --runtime vllm only",
+        "--runtime vllm --vllm-version latest | memwall: --vllm-version must be a vLLM release such as 0.19 or 0.19.1, was 'latest'",
+        "--vllm-version 0.19 | memwall: --vllm-version applies to --runtime vllm only",
+        "--runtime vllm --kv-precision fp32 | memwall: --runtime vllm offers no fp32 KV cache (--kv-precision); it offers fp16, bf16, fp8, fp8_e5m2",
+        "--runtime vllm --dtype float32 --precision bf16 | memwall: --precision bf16 disagrees with --dtype float32: vLLM loads unquantized weights in its --dtype (leave --precision at auto)",
         "--no-flash-attn | memwall: --no-flash-attn applies to --runtime llama.cpp and to training; the generic runtime's inference keeps no attention scores",
         "--zero 3 | memwall: --zero shards full training over identical devices; it applies to --mode training only (this is --mode inference)",
         "--mode lora --zero 2 | memwall: --zero shards full training over identical devices; it applies to --mode training only (this is --mode lora)",

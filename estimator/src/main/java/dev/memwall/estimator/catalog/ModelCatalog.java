@@ -55,7 +55,11 @@ public final class ModelCatalog {
         }
     }
 
-    static ModelCatalog parse(String text, String name) {
+    /**
+     * A catalog read from text in {@code models.csv}'s format (a test fixture's models, a user's own list); errors
+     * name {@code name} and the line.
+     */
+    public static ModelCatalog parse(String text, String name) {
         Map<String, CatalogEntry> entries = new LinkedHashMap<>();
         boolean header = false;
         int lineNo = 0;

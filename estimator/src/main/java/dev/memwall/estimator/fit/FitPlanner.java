@@ -63,7 +63,8 @@ public final class FitPlanner {
      * The model on {@code devices} devices like {@code device} (tensor parallel for inference, data parallel for
      * training when more than one) at the workload as given.
      */
-    public Verdict evaluate(Workload workload, Capacity device, int devices, HostCapacity host, String label) {
+    public Verdict evaluate(Workload asked, Capacity device, int devices, HostCapacity host, String label) {
+        Workload workload = onDevice(asked, device);
         MemoryEstimate estimate = estimate(workload, device, devices);
         long need = estimate.totalBytes();
         RuntimeProfile runtime = workload.runtime();
@@ -113,7 +114,7 @@ public final class FitPlanner {
         }
 
         Precision best = starts ? best(workload, device, devices, available) : null;
-        Long maxContext = starts ? maxContext(workload, device, devices, available) : null;
+        Long maxContext = starts ? maxContext(asked, device, devices, available) : null;
         Integer maxBatch = starts ? maxBatch(workload, device, devices, available) : null;
 
         WeightBytes bytes = WeightBytes.of(weights, spec, workload);
@@ -206,13 +207,23 @@ public final class FitPlanner {
         return null;
     }
 
-    /** vLLM's pool: its budget less everything but the KV cache, in whole blocks. */
+    /** vLLM's pool: its budget less everything but the KV cache, in whole blocks of its layout. */
     private KvPool kvPool(Workload workload, MemoryEstimate estimate, long usable, int devices) {
+        RuntimeProfile.Vllm v = (RuntimeProfile.Vllm) workload.runtime();
         long bytes = usable - (estimate.totalBytes() - estimate.bytes("kv_cache"));
-        boolean splitKv = spec.mla() == null;
-        double perToken = spec.kvElementsPerTokenPerLayer() * (double) spec.layers()
-                * workload.kvPrecision().bitsPerWeight() / 8 / (splitKv ? devices : 1);
-        return KvPool.of(bytes, perToken, workload.contextTokens());
+        VllmKvLayout layout = VllmKvLayout.of(spec, workload.kvPrecision(), devices, v.version().v1Engine());
+        return KvPool.of(bytes, layout, workload.contextTokens(), v.maxNumBatchedTokens());
+    }
+
+    /**
+     * The workload as the runtime runs it on {@code device}: vLLM's scheduler settings, where they were left to it,
+     * are the ones it picks for this device and context.
+     */
+    Workload onDevice(Workload workload, Capacity device) {
+        if (workload.runtime() instanceof RuntimeProfile.Vllm v && v.schedulerByDevice()) {
+            return workload.withRuntime(v.on(device.totalBytes(), device.name(), spec, workload.contextTokens()));
+        }
+        return workload;
     }
 
     /**
@@ -264,7 +275,8 @@ public final class FitPlanner {
     }
 
     private MemoryEstimate estimate(Workload workload, Capacity device, int devices) {
-        return MemoryAccounting.estimate(spec, weights, workload, devices, device.overhead(), device.hostMemory());
+        return MemoryAccounting.estimate(spec, weights, onDevice(workload, device), devices, device.overhead(),
+                device.hostMemory());
     }
 
     /** Largest context (up to the model's own maximum) that fits in {@code usable}; memory never falls as context grows. */

@@ -36,11 +36,9 @@ public final class FitService {
      * The model on {@code n} devices like {@code device}. With no precision given and no weight file: the best
      * precision offered that fits, else the one it starts from (its published format when the runtime serves it).
      */
-    public static Verdict row(FitPlanner planner, Workload given, Capacity device, int n, String label,
+    public static Verdict row(FitPlanner planner, Workload workload, Capacity device, int n, String label,
             HostCapacity host) {
-        // vLLM's scheduler defaults, and so its profiling run, depend on the device.
-        Workload workload = given.runtime() instanceof RuntimeProfile.Vllm v ? given.withRuntime(
-                RuntimeProfile.Vllm.defaults(v.gpuMemoryUtilization(), device.totalBytes(), device.name())) : given;
+        // vLLM's scheduler settings, where left to it, are picked for the device by the planner (FitPlanner.onDevice).
         if (workload.precision() != null || planner.weights() != null) {
             return planner.evaluate(workload, device, n, host, label);
         }

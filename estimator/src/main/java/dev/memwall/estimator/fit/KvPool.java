@@ -24,4 +24,18 @@ public record KvPool(long bytes, long tokens, double maxConcurrency) {
         long perSequence = (contextTokens + VllmProfile.BLOCK_TOKENS - 1) / VllmProfile.BLOCK_TOKENS;
         return new KvPool(pool, blocks * VllmProfile.BLOCK_TOKENS, blocks / (double) perSequence);
     }
+
+    /**
+     * The same arithmetic for any layout, hybrid ones included: {@code num_blocks = pool // page // group_size},
+     * tokens = {@code num_blocks // num_groups x block_size}, concurrency = blocks / the blocks one request needs
+     * over all groups ({@code get_max_concurrency_for_kv_cache_config}, vllm/v1/core/kv_cache_utils.py).
+     *
+     * @param maxNumBatchedTokens tokens per scheduler step: a sliding-window group keeps the window plus a step
+     */
+    public static KvPool of(long bytes, VllmKvLayout layout, long contextTokens, int maxNumBatchedTokens) {
+        long pool = Math.max(0, bytes);
+        long blocks = layout.blocks(pool);
+        return new KvPool(pool, layout.tokens(blocks),
+                blocks / (double) layout.blocksPerRequest(contextTokens, maxNumBatchedTokens));
+    }
 }

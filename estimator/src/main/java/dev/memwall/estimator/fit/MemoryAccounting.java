@@ -54,6 +54,14 @@ public final class MemoryAccounting {
                     : String.format(Locale.ROOT, "%,d parameters x %s bits (%s) / 8%s", params,
                             bits(p.bitsPerWeight()), p.name(), split(devices));
         }
+        if (workload.runtime() instanceof RuntimeProfile.Vllm v && !workload.mode().trains()
+                && workload.precision() != null) {
+            MemoryItem quantized = VllmMemory.quantizedWeights(spec, workload.precision(), v, devices);
+            if (quantized != null) {
+                weightBytes = quantized.bytes();
+                weightFormula = quantized.formula();
+            }
+        }
         items.add(new MemoryItem("weights", weightBytes, weightFormula));
         if (workload.runtime() instanceof RuntimeProfile.LlamaCpp && !workload.mode().trains()) {
             LlamaCppWeights.add(spec, weights, workload, devices, hostDevice, weightFormula, items);
@@ -147,11 +155,14 @@ public final class MemoryAccounting {
             LlamaCppBuffers.add(spec, workload, l, hostDevice, items);
             return;
         }
+        if (runtime instanceof RuntimeProfile.Vllm v) {
+            VllmMemory.add(spec, workload, v, devices, items);
+            return;
+        }
         long tokens = workload.contextTokens();
         String rounding = "";
-        int round = runtime instanceof RuntimeProfile.Vllm ? VllmProfile.BLOCK_TOKENS
-                : runtime instanceof RuntimeProfile.LlamaCpp l ? (l.flashAttention() ? LlamaCppProfile.KV_PADDING_FLASH
-                        : LlamaCppProfile.KV_PADDING) : 1;
+        int round = runtime instanceof RuntimeProfile.LlamaCpp l
+                ? (l.flashAttention() ? LlamaCppProfile.KV_PADDING_FLASH : LlamaCppProfile.KV_PADDING) : 1;
         if (round > 1 && tokens % round != 0) {
             tokens = ceilDiv(tokens, round) * round;
             rounding = String.format(Locale.ROOT, " (%,d rounded up to a multiple of %d)", workload.contextTokens(),
@@ -181,24 +192,6 @@ public final class MemoryAccounting {
                         "%d tokens per step x (vocabulary %d x 4 bytes of fp32 logits + (4 x hidden %d + 2 x ffn %d) "
                                 + "x 2 bytes of fp16 activations); steps of %d tokens as llama.cpp's default n_ubatch",
                         step, vocab, h, ffn, GenericProfile.UBATCH_TOKENS)));
-        } else if (runtime instanceof RuntimeProfile.Vllm v) {
-                long t = v.maxNumBatchedTokens();
-                long seqs = Math.min(v.maxNumSeqs(), t);
-                long perToken = (3 * activeFfnWidth(spec) + qkvWidth(spec)) / devices * 2 + 2 * h * 2;
-                long forward = t * perToken;
-                long sampler = t * h * 2 + VllmProfile.SAMPLER_LOGIT_COPIES * seqs * vocab * 4;
-                items.add(new MemoryItem("activation_peak", Math.max(forward, sampler), String.format(Locale.ROOT,
-                        "the larger of the profiling run's forward pass, %,d tokens x ((3 x ffn %d + qkv %d)%s + "
-                                + "2 x hidden %d) x 2 bytes = %,d, and its sampler, %,d tokens x hidden x 2 bytes + "
-                                + "%d fp32 copies of %d sequences x vocabulary %d logits = %,d (max_num_batched_tokens "
-                                + "%d, max_num_seqs %d)", t, activeFfnWidth(spec), qkvWidth(spec),
-                        devices > 1 ? " / " + devices : "", h, forward, t, VllmProfile.SAMPLER_LOGIT_COPIES, seqs,
-                        vocab, sampler, v.maxNumBatchedTokens(), v.maxNumSeqs())));
-                items.add(new MemoryItem("non_torch", VllmProfile.NON_TORCH_BYTES,
-                        "0.16 GiB assumed: the median that vLLM's logs report growing outside PyTorch on one GPU"));
-                items.add(new MemoryItem("cuda_graphs", VllmProfile.CUDA_GRAPH_BYTES,
-                        "0.55 GiB assumed: the median of vLLM's \"Estimated CUDA graph memory\" in published logs "
-                                + "(0 with --enforce-eager)"));
         } else if (runtime instanceof RuntimeProfile.LlamaCpp l) {
             items.add(approximateLlamaCppCompute(spec, tokens * workload.batch(), l));
         }
@@ -237,16 +230,6 @@ public final class MemoryAccounting {
         }
         return spec.moe().expertsPerToken() * spec.moe().expertIntermediateSize()
                 + spec.moe().sharedExperts() * spec.moe().sharedExpertIntermediateSize();
-    }
-
-    /** Width of the query, key and value projections' output. */
-    private static long qkvWidth(ModelSpec spec) {
-        if (spec.mla() != null) {
-            var m = spec.mla();
-            return (long) spec.attentionHeads() * (m.qkNopeHeadDim() + m.qkRopeHeadDim()) + m.kvLoraRank()
-                    + m.qkRopeHeadDim();
-        }
-        return (long) (spec.attentionHeads() + 2 * spec.kvHeads()) * spec.headDim();
     }
 
     /**

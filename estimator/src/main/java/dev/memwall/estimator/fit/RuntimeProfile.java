@@ -1,7 +1,11 @@
 package dev.memwall.estimator.fit;
 
+import dev.memwall.estimator.model.ModelSpec;
 import dev.memwall.estimator.precision.Precision;
+import dev.memwall.estimator.precision.Precisions;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The engine a model runs in. The same model costs different memory in different engines: each profile says
@@ -27,6 +31,11 @@ public sealed interface RuntimeProfile permits RuntimeProfile.Generic, RuntimePr
 
     default boolean serves(Precision weights) {
         return weightPrecisions().isEmpty() || weightPrecisions().contains(weights.name());
+    }
+
+    /** The KV cache precision when none is asked for: fp16, or for vLLM its runtime dtype. */
+    default Precision autoKv(ModelSpec spec) {
+        return Precisions.kvCache("fp16").orElseThrow();
     }
 
     /**
@@ -74,13 +83,19 @@ public sealed interface RuntimeProfile permits RuntimeProfile.Generic, RuntimePr
 
     /**
      * vLLM: it takes {@code gpu_memory_utilization x total} memory at start (refusing when less is free), and what
-     * weights, the profiled activation peak and non-torch memory leave of it becomes a pool of KV cache blocks.
+     * weights, the profiled activation peak, non-torch memory and (from 0.21) the CUDA graphs leave of it becomes a
+     * pool of KV cache blocks.
      *
      * @param gpuMemoryUtilization fraction of total memory the instance may use, in (0, 1]
      * @param maxNumBatchedTokens  tokens per scheduler step, the size of the profiling run
      * @param maxNumSeqs           sequences per step, the size of the sampler's warm-up
+     * @param version              the release whose arithmetic applies
+     * @param dtype                {@code --dtype}: of activations, unquantized weights and the {@code auto} KV cache
+     * @param schedulerByDevice    whether the two scheduler settings were left to vLLM, which then picks them by
+     *                             device ({@link #on}); the values above are then the small-device ones
      */
-    record Vllm(double gpuMemoryUtilization, int maxNumBatchedTokens, int maxNumSeqs) implements RuntimeProfile {
+    record Vllm(double gpuMemoryUtilization, int maxNumBatchedTokens, int maxNumSeqs, VllmVersion version,
+            VllmDtype dtype, boolean schedulerByDevice) implements RuntimeProfile {
 
         public Vllm {
             if (!(gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1)) {
@@ -90,20 +105,69 @@ public sealed interface RuntimeProfile permits RuntimeProfile.Generic, RuntimePr
             if (maxNumBatchedTokens < 1 || maxNumSeqs < 1) {
                 throw new IllegalArgumentException("max_num_batched_tokens and max_num_seqs must be >= 1");
             }
+            Objects.requireNonNull(version, "version");
+            Objects.requireNonNull(dtype, "dtype");
         }
 
-        /** vLLM's {@code vllm serve} defaults for a device of this total memory and name. */
+        /** The current release, {@code --dtype auto}, these scheduler settings. */
+        public Vllm(double gpuMemoryUtilization, int maxNumBatchedTokens, int maxNumSeqs) {
+            this(gpuMemoryUtilization, maxNumBatchedTokens, maxNumSeqs, VllmVersion.CURRENT, VllmDtype.AUTO, false);
+        }
+
+        /** vLLM's {@code vllm serve} defaults for a device of this total memory and name (the current release). */
         public static Vllm defaults(double gpuMemoryUtilization, long totalBytes, String name) {
-            boolean large = totalBytes >= VllmProfile.LARGE_DEVICE_BYTES
-                    && !name.toLowerCase(java.util.Locale.ROOT).contains("a100");
-            return new Vllm(gpuMemoryUtilization, large ? VllmProfile.MAX_NUM_BATCHED_TOKENS_LARGE
-                    : VllmProfile.MAX_NUM_BATCHED_TOKENS, large ? VllmProfile.MAX_NUM_SEQS_LARGE
-                    : VllmProfile.MAX_NUM_SEQS);
+            return serve(gpuMemoryUtilization, VllmVersion.CURRENT, VllmDtype.AUTO).on(totalBytes, name, null, 0);
         }
 
-        /** The memory the instance asks for: {@code total x gpu_memory_utilization}. */
+        /**
+         * {@code vllm serve} of {@code version}: the utilization given (null: the release's default), the scheduler
+         * settings left to vLLM, which picks them for each device ({@link #on}).
+         */
+        public static Vllm serve(Double gpuMemoryUtilization, VllmVersion version, VllmDtype dtype) {
+            return new Vllm(gpuMemoryUtilization == null ? version.defaultGpuMemoryUtilization() : gpuMemoryUtilization,
+                    VllmProfile.MAX_NUM_BATCHED_TOKENS, VllmProfile.MAX_NUM_SEQS, version, dtype, true);
+        }
+
+        /**
+         * The profile on one device: where the scheduler settings were left to vLLM, the ones it picks there. The
+         * V1 engine takes 8192 tokens and 1024 sequences per step on devices of 70 GiB and more (A100s excepted),
+         * 2048 and 256 elsewhere, then caps the tokens at sequences x context and the sequences at the tokens
+         * ({@code _set_default_max_num_seqs_and_batched_tokens_args}, vllm/engine/arg_utils.py, v0.19.0). The V0
+         * engine takes 256 sequences and the context's tokens (at least 2048), or 2048 with chunked prefill for
+         * contexts over 32K ({@link VllmProfile#V0_MAX_NUM_SEQS}).
+         *
+         * @param spec          the model (V0: whether chunked prefill applies), or null when unknown
+         * @param contextTokens {@code max_model_len}, or 0 when unknown (no cap)
+         */
+        public Vllm on(long totalBytes, String name, ModelSpec spec, long contextTokens) {
+            if (!schedulerByDevice) {
+                return this;
+            }
+            long tokens;
+            long seqs;
+            if (!version.v1Engine()) {
+                seqs = VllmProfile.V0_MAX_NUM_SEQS;
+                boolean chunked = contextTokens > VllmProfile.V0_LONG_CONTEXT_TOKENS && spec != null
+                        && spec.slidingWindow() == null && spec.mla() == null;
+                tokens = chunked ? VllmProfile.MAX_NUM_BATCHED_TOKENS
+                        : Math.max(contextTokens, VllmProfile.MAX_NUM_BATCHED_TOKENS);
+            } else {
+                boolean large = totalBytes >= VllmProfile.LARGE_DEVICE_BYTES
+                        && !(name == null ? "" : name).toLowerCase(java.util.Locale.ROOT).contains("a100");
+                tokens = large ? VllmProfile.MAX_NUM_BATCHED_TOKENS_LARGE : VllmProfile.MAX_NUM_BATCHED_TOKENS;
+                seqs = large ? VllmProfile.MAX_NUM_SEQS_LARGE : VllmProfile.MAX_NUM_SEQS;
+                if (contextTokens > 0) {
+                    tokens = Math.min(seqs * contextTokens, tokens);
+                }
+                seqs = Math.min(seqs, tokens);
+            }
+            int t = (int) Math.min(Integer.MAX_VALUE, tokens);
+            return new Vllm(gpuMemoryUtilization, t, (int) Math.min(seqs, t), version, dtype, false);
+        }
+
+        /** The memory the instance asks for: {@code ceil(total x gpu_memory_utilization)}. */
         public long budgetBytes(long totalBytes) {
-            return (long) (totalBytes * gpuMemoryUtilization);
+            return (long) Math.ceil(totalBytes * gpuMemoryUtilization);
         }
 
         @Override
@@ -111,14 +175,26 @@ public sealed interface RuntimeProfile permits RuntimeProfile.Generic, RuntimePr
             return "vllm";
         }
 
+        /** {@link VllmProfile#KV_PRECISIONS}, and fp32 when the runtime dtype is float32. */
         @Override
         public List<String> kvPrecisions() {
-            return VllmProfile.KV_PRECISIONS;
+            if (dtype != VllmDtype.FLOAT32) {
+                return VllmProfile.KV_PRECISIONS;
+            }
+            List<String> all = new ArrayList<>(VllmProfile.KV_PRECISIONS);
+            all.add("fp32");
+            return List.copyOf(all);
         }
 
         @Override
         public List<String> weightPrecisions() {
             return VllmProfile.WEIGHT_PRECISIONS;
+        }
+
+        /** {@code --kv-cache-dtype auto}: the runtime dtype. */
+        @Override
+        public Precision autoKv(ModelSpec spec) {
+            return dtype.autoKv(spec);
         }
 
         /** The budget, plus the CUDA context that vLLM creates before it measures free memory. */
