@@ -47,6 +47,11 @@ public record DecodeMeasurement(String id, String runtime, String device, Device
         }
     }
 
+    /** The device group the fit puts this row in. */
+    public DecodeEfficiency.Device group() {
+        return new DecodeEfficiency.Device(deviceClass, hbm);
+    }
+
     /** Bytes one token reads: weights and KV cache. */
     public double bytesPerToken() {
         return weightBytesPerToken + kvBytesPerToken;
