@@ -10,6 +10,6 @@ cd "$root"
 sweep=false
 [ "${1:-}" = "--sweep" ] && sweep=true
 ./mvnw -q -B -pl agent -am test -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dtest='LlamaCppMemoryTruthTest' -Dmemwall.truth.sweep="$sweep"
+    -Dtest='LlamaCppMemoryTruthTest,VllmStartupLogsTest,DecodeExpectedTruthTest' -Dmemwall.truth.sweep="$sweep"
 python3 bench/truth_report.py docs/ACCURACY.md "bench/truth.sh${1:+ $1}"
 echo "docs/ACCURACY.md regenerated"
