@@ -61,40 +61,15 @@ public final class ModelCatalog {
      */
     public static ModelCatalog parse(String text, String name) {
         Map<String, CatalogEntry> entries = new LinkedHashMap<>();
-        boolean header = false;
-        int lineNo = 0;
-        for (String line : text.split("\r?\n")) {
-            lineNo++;
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            String where = name + " line " + lineNo;
-            List<String> f = Csv.parseLine(line, where);
-            if (!header) {
-                if (!f.equals(HEADER)) {
-                    throw new IllegalArgumentException(where + ": header must be " + String.join(",", HEADER));
-                }
-                header = true;
-                continue;
-            }
-            if (f.size() != HEADER.size()) {
-                throw new IllegalArgumentException(where + ": expected " + HEADER.size() + " fields, found " + f.size());
-            }
-            Map<String, String> row = new LinkedHashMap<>();
-            for (int i = 0; i < f.size(); i++) {
-                row.put(HEADER.get(i), f.get(i).trim());
-            }
+        for (Csv.Row r : Csv.rows(text, name, HEADER)) {
             try {
-                CatalogEntry entry = entry(row);
+                CatalogEntry entry = entry(r.fields());
                 if (entries.putIfAbsent(entry.spec().id(), entry) != null) {
                     throw new IllegalArgumentException("duplicate id " + entry.spec().id());
                 }
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(r.where() + ": " + e.getMessage(), e);
             }
-        }
-        if (!header) {
-            throw new IllegalArgumentException(name + ": no header line");
         }
         return new ModelCatalog(entries);
     }

@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,37 +58,12 @@ public final class DecodeMeasurements {
     static List<DecodeMeasurement> parse(String text, String name, ModelCatalog catalog) {
         List<DecodeMeasurement> rows = new ArrayList<>();
         Set<String> ids = new HashSet<>();
-        boolean header = false;
-        int lineNo = 0;
-        for (String line : text.split("\r?\n")) {
-            lineNo++;
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            String where = name + " line " + lineNo;
-            List<String> f = Csv.parseLine(line, where);
-            if (!header) {
-                if (!f.equals(HEADER)) {
-                    throw new IllegalArgumentException(where + ": header must be " + String.join(",", HEADER));
-                }
-                header = true;
-                continue;
-            }
-            if (f.size() != HEADER.size()) {
-                throw new IllegalArgumentException(where + ": expected " + HEADER.size() + " fields, found " + f.size());
-            }
-            Map<String, String> row = new LinkedHashMap<>();
-            for (int i = 0; i < f.size(); i++) {
-                row.put(HEADER.get(i), f.get(i).trim());
-            }
-            DecodeMeasurement m = row(row, where, catalog);
+        for (Csv.Row r : Csv.rows(text, name, HEADER)) {
+            DecodeMeasurement m = row(r.fields(), r.where(), catalog);
             if (!ids.add(m.id())) {
-                throw new IllegalArgumentException(where + ": duplicate id " + m.id());
+                throw new IllegalArgumentException(r.where() + ": duplicate id " + m.id());
             }
             rows.add(m);
-        }
-        if (!header) {
-            throw new IllegalArgumentException(name + ": no header");
         }
         return List.copyOf(rows);
     }
