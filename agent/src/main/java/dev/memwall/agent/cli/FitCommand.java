@@ -129,6 +129,11 @@ final class FitCommand implements Callable<Integer> {
             + "step, which size the compute buffer (and a sliding-window cache). Default: 512.")
     Integer ubatch;
 
+    @Option(names = "--threads", paramLabel = "N", description = "llama.cpp's CPU threads (-t), for the decode rate "
+            + "expected on a CPU device: each thread computes on one core, and more threads than cores wait on each "
+            + "other. Default: one per core, as llama.cpp.")
+    Integer threads;
+
     @Option(names = "--min-precision", paramLabel = "CLASS", defaultValue = "4bit",
             description = "The lowest precision class offered when choosing one: 16bit, 8bit, 6bit, 5bit, 4bit, 3bit or "
                     + "2bit (or a precision's name for its class). 3- and 2-bit formats lose much quality and are "
@@ -176,17 +181,24 @@ final class FitCommand implements Callable<Integer> {
             throw new BadInputException("--ubatch must be between 1 and " + Workload.MAX_CONTEXT_TOKENS + ", was "
                     + ubatch);
         }
+        if (threads != null && (threads < 1 || threads > RuntimeProfile.LlamaCpp.MAX_THREADS)) {
+            throw new BadInputException("--threads must be between 1 and " + RuntimeProfile.LlamaCpp.MAX_THREADS
+                    + ", was " + threads);
+        }
         VllmVersion version = vllmVersion == null ? VllmVersion.CURRENT
                 : choice(() -> VllmVersion.parse(vllmVersion, "--vllm-version"));
         VllmDtype runtimeDtype = dtype == null ? VllmDtype.AUTO : choice(() -> VllmDtype.parse(dtype, "--dtype"));
         RuntimeProfile profile = switch (choice(() -> FitChoices.runtime(runtime, "--runtime"))) {
             case FitChoices.VLLM -> RuntimeProfile.Vllm.serve(gpuMemoryUtilization, version, runtimeDtype);
             case FitChoices.LLAMA_CPP -> new RuntimeProfile.LlamaCpp(ubatch == null ? LlamaCppProfile.UBATCH_TOKENS
-                    : ubatch, LlamaCppProfile.FIT_MARGIN_BYTES, !noFlashAttention);
+                    : ubatch, LlamaCppProfile.FIT_MARGIN_BYTES, !noFlashAttention, threads);
             default -> new RuntimeProfile.Generic(!noFlashAttention);
         };
         if (ubatch != null && !(profile instanceof RuntimeProfile.LlamaCpp)) {
             throw new BadInputException("--ubatch applies to --runtime llama.cpp only");
+        }
+        if (threads != null && !(profile instanceof RuntimeProfile.LlamaCpp)) {
+            throw new BadInputException("--threads applies to --runtime llama.cpp only");
         }
         if (gpuMemoryUtilization != null && !(profile instanceof RuntimeProfile.Vllm)) {
             throw new BadInputException("--gpu-memory-utilization applies to --runtime vllm only");

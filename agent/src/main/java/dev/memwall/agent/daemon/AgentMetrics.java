@@ -31,6 +31,7 @@ final class AgentMetrics implements MultiCollector {
             "memwall_device_memory_reserved_bytes", "memwall_device_bandwidth_bytes_per_second", "memwall_device_up",
             "memwall_device_bandwidth_measured_timestamp_seconds", "memwall_model_fits",
             "memwall_model_headroom_bytes", "memwall_model_decode_tokens_per_second_bound",
+            "memwall_model_decode_tokens_per_second_expected",
             "memwall_model_bandwidth_bound", "memwall_probe_errors", "memwall_snapshot_timestamp_seconds",
             "memwall_device_release_failures");
 
@@ -82,6 +83,10 @@ final class AgentMetrics implements MultiCollector {
         Family decode = new Family("memwall_model_decode_tokens_per_second_bound",
                 "Upper bound on decode tokens per second per sequence at batch 1, from memory bandwidth; absent where "
                         + "the model does not fit.", null);
+        Family expected = new Family("memwall_model_decode_tokens_per_second_expected",
+                "Decode tokens per second per sequence at batch 1 the runtime is expected to reach, fitted on published "
+                        + "measurements (at most the bound); absent where the model does not fit or no measurements "
+                        + "cover the runtime, device kind or format.", null);
         Family bound = new Family("memwall_model_bandwidth_bound", "1 when decode at batch 1 is bandwidth-bound.",
                 null);
         Family stamp = new Family("memwall_snapshot_timestamp_seconds", "When the device readings were taken, "
@@ -124,6 +129,7 @@ final class AgentMetrics implements MultiCollector {
                 Verdict.Decode dec = r.decode();
                 if (dec != null) {
                     decode.addIfKnown(mls, dec.boundTokensPerSecond());
+                    expected.addIfKnown(mls, dec.expectedTokensPerSecond());
                     if (dec.bandwidthBound() != null) {
                         bound.add(mls, dec.bandwidthBound() ? 1 : 0);
                     }
@@ -131,7 +137,7 @@ final class AgentMetrics implements MultiCollector {
             }
         }
         List<MetricSnapshot> out = new ArrayList<>();
-        for (Family f : List.of(total, free, used, reserved, bandwidth, up, measuredAt, fits, headroom, decode, bound,
+        for (Family f : List.of(total, free, used, reserved, bandwidth, up, measuredAt, fits, headroom, decode, expected, bound,
                 stamp)) {
             if (!f.points.isEmpty()) {
                 out.add(f.build());

@@ -104,6 +104,7 @@ final class StatusJson {
         x.put("max_context_tokens", v.maxContextTokens());
         Verdict.Decode d = v.decode();
         x.put("decode_tokens_per_second_bound", d == null ? null : d.boundTokensPerSecond());
+        x.put("decode_tokens_per_second_expected", d == null ? null : d.expectedTokensPerSecond());
         x.put("decode_source", d == null ? null : d.source());
         x.put("bandwidth_bound", d == null ? null : d.bandwidthBound());
         x.put("critical_batch", v.roofline().criticalBatch());

@@ -2,14 +2,19 @@ package dev.memwall.agent.fit;
 
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.device.BandwidthResult;
+import dev.memwall.device.DeviceIdentity;
 import dev.memwall.device.DeviceOverheads;
 import dev.memwall.device.DeviceType;
 import dev.memwall.device.MemoryReading;
+import dev.memwall.device.simulated.GpuModel;
+import dev.memwall.device.simulated.HardwareCatalog;
 import dev.memwall.estimator.fit.Capacity;
+import dev.memwall.estimator.fit.DeviceClass;
 import dev.memwall.estimator.fit.DeviceLimit;
 import dev.memwall.estimator.fit.DeviceOverhead;
 import dev.memwall.estimator.fit.HostCapacity;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -40,7 +45,31 @@ public final class DeviceCapacities {
                 b != null && b.hostToDevice() != null && b.hostToDevice().measured()
                         ? b.hostToDevice().bytesPerSecond() : null,
                 l == null ? null : new DeviceLimit(l.bytes(), l.how()), d.memoryError(),
-                d.identity().type() == DeviceType.CPU);
+                d.identity().type() == DeviceType.CPU).withHardware(hardware(d.identity()));
+    }
+
+    /**
+     * The kind of device for the decode rate runtimes are expected to reach: its class from its type and vendor, its
+     * memory type from the GPU catalog row it matches, its compute units; null for a kind no measurements cover (an
+     * Intel GPU, say).
+     */
+    static Capacity.Hardware hardware(DeviceIdentity id) {
+        String vendor = id.vendor() == null ? "" : id.vendor().toLowerCase(Locale.ROOT);
+        DeviceClass c;
+        if (id.type() == DeviceType.CPU) {
+            c = DeviceClass.CPU;
+        } else if (vendor.contains("nvidia")) {
+            c = DeviceClass.NVIDIA_GPU;
+        } else if (vendor.contains("apple")) {
+            c = DeviceClass.APPLE;
+        } else if (vendor.contains("amd") || vendor.contains("advanced micro devices")) {
+            c = DeviceClass.AMD_GPU;
+        } else {
+            return null;
+        }
+        String memory = id.catalogId() == null ? null
+                : HardwareCatalog.builtIn().find(id.catalogId()).map(GpuModel::memoryType).orElse(null);
+        return new Capacity.Hardware(c, memory, id.computeUnits());
     }
 
     /**

@@ -35,8 +35,9 @@ public final class FitView {
                     v.gpuMemoryUtilization(), v.dtype().word());
         }
         if (r instanceof RuntimeProfile.LlamaCpp l) {
-            return String.format(Locale.ROOT, "llama.cpp (micro-batch %d, flash attention %s, %s kept free)",
-                    l.ubatchTokens(), l.flashAttention() ? "on" : "off", Quantities.gib(l.marginBytes()));
+            return String.format(Locale.ROOT, "llama.cpp (micro-batch %d, flash attention %s, %s kept free%s)",
+                    l.ubatchTokens(), l.flashAttention() ? "on" : "off", Quantities.gib(l.marginBytes()),
+                    l.threads() == null ? "" : ", " + l.threads() + " threads");
         }
         if (workload.mode().trains() && r instanceof RuntimeProfile.Generic g) {
             return "generic runtime, " + (g.flashAttention() ? "flash attention" : "no flash attention");
@@ -66,7 +67,7 @@ public final class FitView {
         List<String> header = new ArrayList<>(List.of("DEVICE", "NAME", "PRECISION", "VERDICT", "REQUIRED",
                 "AVAILABLE", "BEST", "MAX CONTEXT"));
         if (decodes) {
-            header.addAll(List.of("DECODE BOUND", "BANDWIDTH-BOUND"));
+            header.addAll(List.of("DECODE EXPECTED", "DECODE BOUND", "BANDWIDTH-BOUND"));
         }
         TextTable t = new TextTable(header.toArray(String[]::new));
         for (Verdict r : rows) {
@@ -80,6 +81,7 @@ public final class FitView {
                             : String.format(Locale.ROOT, "%,d", r.maxContextTokens())));
             if (decodes) {
                 Verdict.Decode d = r.decode();
+                cells.add(d == null ? ProbeTable.UNKNOWN : perSecond(d.expectedTokensPerSecond()));
                 cells.add(d == null ? ProbeTable.UNKNOWN : perSecond(d.boundTokensPerSecond())
                         + (d.source().equals("offload") && d.boundTokensPerSecond() != null ? " (offload)" : ""));
                 cells.add(d == null || d.bandwidthBound() == null ? ProbeTable.UNKNOWN
@@ -120,12 +122,17 @@ public final class FitView {
                 out.append(r.label()).append(": ").append(note).append('\n');
             }
             Verdict.Decode d = r.decode();
-            if (d != null && d.expertsReached() != null && d.expectedTokensPerSecond() != null
-                    && d.boundTokensPerSecond() != null && d.expectedTokensPerSecond() < d.boundTokensPerSecond()) {
+            if (d != null && d.expertsReached() != null && d.routedTokensPerSecond() != null
+                    && d.boundTokensPerSecond() != null && d.routedTokensPerSecond() < d.boundTokensPerSecond()) {
                 out.append(String.format(Locale.ROOT, "%s: at batch %d uniform routing reaches %.1f of %d experts per "
-                        + "layer: %s per sequence expected, against the %s bound (k experts)%n", r.label(), d.batch(),
-                        d.expertsReached(), d.experts(), perSecond(d.expectedTokensPerSecond()),
+                        + "layer: %s per sequence at most, against the %s bound (k experts)%n", r.label(), d.batch(),
+                        d.expertsReached(), d.experts(), perSecond(d.routedTokensPerSecond()),
                         perSecond(d.boundTokensPerSecond())));
+            }
+            if (d != null && d.expectedHow() != null && d.source().equals("device")) {
+                out.append(r.label()).append(": decode expected ").append(d.expectedTokensPerSecond() == null
+                        ? "unknown" : perSecond(d.expectedTokensPerSecond())).append(": ").append(d.expectedHow())
+                        .append('\n');
             }
         }
         out.append("REQUIRED is per device; AVAILABLE is what the runtime may use now (\"idle\": this device does not "
@@ -133,7 +140,8 @@ public final class FitView {
         if (decodes) {
             out.append("DECODE BOUND is an upper bound per sequence from the measured read bandwidth (theoretical where "
                     + "none was measured); no runtime decodes faster. It is shown where the model fits, or for the "
-                    + "partial-offload split where it does not.\n");
+                    + "partial-offload split where it does not. DECODE EXPECTED is the rate the runtime is expected "
+                    + "to reach, fitted on published measurements (docs/decode-efficiency.md).\n");
         }
         if (!rows.isEmpty()) {
             out.append(String.format(Locale.ROOT, "Rule of thumb (parameters x bytes x %s): %s, memwall's estimate %s%n",
@@ -202,6 +210,10 @@ public final class FitView {
         w.put("vllm_version", vllm == null ? null : vllm.version().toString());
         w.put("gpu_memory_utilization", vllm == null ? null : vllm.gpuMemoryUtilization());
         w.put("dtype", vllm == null ? null : vllm.dtype().word());
+        RuntimeProfile.LlamaCpp llama = workload.runtime() instanceof RuntimeProfile.LlamaCpp l ? l : null;
+        w.put("ubatch_tokens", llama == null ? null : llama.ubatchTokens());
+        w.put("flash_attention", llama == null ? null : llama.flashAttention());
+        w.put("threads", llama == null ? null : llama.threads());
         doc.put("workload", w);
         doc.put("memory", rows.isEmpty() ? null : memory(rows.get(0)));
         List<Object> devices = new ArrayList<>();
@@ -236,6 +248,8 @@ public final class FitView {
         d.put("decode_source", dec == null ? null : dec.source());
         d.put("decode_tokens_per_second_bound", dec == null ? null : dec.boundTokensPerSecond());
         d.put("decode_tokens_per_second_expected", dec == null ? null : dec.expectedTokensPerSecond());
+        d.put("decode_expected_how", dec == null ? null : dec.expectedHow());
+        d.put("decode_tokens_per_second_routed", dec == null ? null : dec.routedTokensPerSecond());
         d.put("decode_tokens_per_second_ceiling", dec == null ? null : dec.ceilingTokensPerSecond());
         d.put("bandwidth_bound", dec == null ? null : dec.bandwidthBound());
         d.put("experts_reached", dec == null ? null : dec.expertsReached());

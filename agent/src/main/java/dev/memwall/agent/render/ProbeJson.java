@@ -75,6 +75,8 @@ public final class ProbeJson {
             m.put("available_basis", f.availableBasis());
             m.put("max_context_tokens", f.maxContextTokens());
             m.put("decode_tokens_per_second_bound", f.decode() == null ? null : f.decode().boundTokensPerSecond());
+            m.put("decode_tokens_per_second_expected", f.decode() == null ? null
+                    : f.decode().expectedTokensPerSecond());
             m.put("reason", f.reason());
             fitList.add(m);
         }

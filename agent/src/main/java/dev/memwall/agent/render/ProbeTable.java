@@ -72,9 +72,13 @@ public final class ProbeTable {
             for (Verdict f : fits) {
                 now.computeIfAbsent(f.label(), k -> new ArrayList<>());
                 idle.computeIfAbsent(f.label(), k -> new ArrayList<>());
-                String entry = f.model() + " " + f.precision().name() + (f.decode() == null
-                        || f.decode().boundTokensPerSecond() == null ? ""
-                                : String.format(Locale.ROOT, " %.0f tok/s", f.decode().boundTokensPerSecond()));
+                Verdict.Decode d = f.decode();
+                String entry = f.model() + " " + f.precision().name() + (d == null
+                        || d.boundTokensPerSecond() == null ? ""
+                                : d.expectedTokensPerSecond() == null
+                                ? String.format(Locale.ROOT, " (bound %.0f tok/s)", d.boundTokensPerSecond())
+                                : String.format(Locale.ROOT, " %.0f tok/s (bound %.0f)", d.expectedTokensPerSecond(),
+                                        d.boundTokensPerSecond()));
                 if (f.state() == Verdict.State.FITS_NOW) {
                     now.get(f.label()).add(entry);
                 } else if (f.state() == Verdict.State.FITS_WHEN_IDLE) {

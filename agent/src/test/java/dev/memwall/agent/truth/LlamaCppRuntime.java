@@ -39,7 +39,7 @@ final class LlamaCppRuntime {
                 "npm install --omit=optional --prefix agent/target/npm node-llama-cpp@" + VERSION
                         + " @node-llama-cpp/linux-x64@" + VERSION);
         Path scripts = Files.createDirectories(scratch.resolve("scripts"));
-        for (String name : List.of("llama-buffers.mjs")) {
+        for (String name : List.of("llama-buffers.mjs", "llama-decode.mjs")) {
             try (InputStream in = Objects.requireNonNull(LlamaCppRuntime.class.getResourceAsStream("/truth/" + name))) {
                 Files.copy(in, scripts.resolve(name));
             }
@@ -61,12 +61,37 @@ final class LlamaCppRuntime {
     }
 
     /**
+     * Tokens per second llama.cpp decoded one sequence at, {@code runs} times in one process (see llama-decode.mjs):
+     * greedy tokens after a 4-token prompt, the prompt's evaluation not timed.
+     */
+    List<Double> decode(Path model, int threads, int context, int tokens, int runs)
+            throws IOException, InterruptedException {
+        List<Double> rates = new ArrayList<>();
+        for (JsonNode run : run("llama-decode.mjs", model.toString(), String.valueOf(threads),
+                String.valueOf(context), String.valueOf(tokens), String.valueOf(runs))) {
+            if (run.get("tokens").asInt() != tokens || run.get("threads").asInt() != threads) {
+                throw new AssertionError("llama.cpp decoded " + run + ", not " + tokens + " tokens on " + threads
+                        + " threads");
+            }
+            rates.add(run.get("tokens_per_second").asDouble());
+        }
+        return rates;
+    }
+
+    /**
      * What llama.cpp logged when it loaded the model and made each context: one JSON object for the model's
      * buffers, then one per context (see llama-buffers.mjs).
      */
     List<JsonNode> buffers(Path model, String contextsJson) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("node", scripts.resolve("llama-buffers.mjs").toString(), modules.toString(),
-                model.toString(), contextsJson).redirectErrorStream(true).start();
+        return run("llama-buffers.mjs", model.toString(), contextsJson);
+    }
+
+    /** Runs one of the scripts with node and returns the JSON objects it printed, one per line. */
+    private List<JsonNode> run(String script, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("node", scripts.resolve(script).toString(),
+                modules.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(300, TimeUnit.SECONDS)) {
             p.destroyForcibly();

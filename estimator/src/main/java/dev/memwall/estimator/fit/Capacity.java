@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param reservedBytes        memory the driver keeps, or null
  * @param readBytesPerSecond   measured read bandwidth (what decode does), or null
  * @param theoreticalBytesPerSecond the memory's peak, or null
- * @param peakFlops            dense FP16/BF16 peak in FLOP/s, or null
+ * @param peakFlops            dense FP16/BF16 peak in FLOP/s; on a CPU device, its measured FP32 FMA rate (llama.cpp's
+ *                             CPU kernels accumulate in FP32); null when unknown
  * @param overhead             what the device's runtime stack takes before a model loads (a CUDA context), or
  *                             null when there is none (a CPU device)
  * @param hostToDeviceBytesPerSecond measured pinned host-to-device copy rate, or null
@@ -22,10 +23,38 @@ import java.util.Objects;
  * @param readingError         why the device's memory could not be read now, or null when it was
  * @param hostMemory           whether the device computes in host memory (a CPU, PoCL's OpenCL device): llama.cpp
  *                             runs there on its CPU backend
+ * @param hardware             what kind of device it is, for the decode rate runtimes are expected to reach on it; null
+ *                             when unknown (no rate is then expected, only the bound)
  */
 public record Capacity(String id, String name, long totalBytes, Long freeBytes, Long reservedBytes,
         Double readBytesPerSecond, Long theoreticalBytesPerSecond, Long peakFlops, DeviceOverhead overhead,
-        Double hostToDeviceBytesPerSecond, DeviceLimit limit, String readingError, boolean hostMemory) {
+        Double hostToDeviceBytesPerSecond, DeviceLimit limit, String readingError, boolean hostMemory,
+        Hardware hardware) {
+
+    /**
+     * The kind of device a decode rate is expected on.
+     *
+     * @param deviceClass its class in the decode measurements
+     * @param memoryType  HBM3, GDDR6X, DDR5, ... as the catalog states it, or null
+     * @param cores       compute units (a CPU's cores), or null
+     */
+    public record Hardware(DeviceClass deviceClass, String memoryType, Integer cores) {
+
+        public Hardware {
+            Objects.requireNonNull(deviceClass, "deviceClass");
+            if (cores != null && cores < 1) {
+                throw new IllegalArgumentException("cores must be >= 1, was " + cores);
+            }
+        }
+    }
+
+    /** A device whose kind is unknown. */
+    public Capacity(String id, String name, long totalBytes, Long freeBytes, Long reservedBytes,
+            Double readBytesPerSecond, Long theoreticalBytesPerSecond, Long peakFlops, DeviceOverhead overhead,
+            Double hostToDeviceBytesPerSecond, DeviceLimit limit, String readingError, boolean hostMemory) {
+        this(id, name, totalBytes, freeBytes, reservedBytes, readBytesPerSecond, theoreticalBytesPerSecond, peakFlops,
+                overhead, hostToDeviceBytesPerSecond, limit, readingError, hostMemory, null);
+    }
 
     /** A device with its own memory (a GPU). */
     public Capacity(String id, String name, long totalBytes, Long freeBytes, Long reservedBytes,
@@ -64,13 +93,21 @@ public record Capacity(String id, String name, long totalBytes, Long freeBytes, 
     /** The same device with a different overhead. */
     public Capacity withOverhead(DeviceOverhead o) {
         return new Capacity(id, name, totalBytes, freeBytes, reservedBytes, readBytesPerSecond,
-                theoreticalBytesPerSecond, peakFlops, o, hostToDeviceBytesPerSecond, limit, readingError, hostMemory);
+                theoreticalBytesPerSecond, peakFlops, o, hostToDeviceBytesPerSecond, limit, readingError, hostMemory,
+                hardware);
     }
 
     /** The same device with a different free-memory reading. */
     public Capacity withFreeBytes(Long free) {
         return new Capacity(id, name, totalBytes, free, reservedBytes, readBytesPerSecond, theoreticalBytesPerSecond,
-                peakFlops, overhead, hostToDeviceBytesPerSecond, limit, readingError, hostMemory);
+                peakFlops, overhead, hostToDeviceBytesPerSecond, limit, readingError, hostMemory, hardware);
+    }
+
+    /** The same device, of this kind. */
+    public Capacity withHardware(Hardware h) {
+        return new Capacity(id, name, totalBytes, freeBytes, reservedBytes, readBytesPerSecond,
+                theoreticalBytesPerSecond, peakFlops, overhead, hostToDeviceBytesPerSecond, limit, readingError,
+                hostMemory, h);
     }
 
     /** Bytes of the overhead, 0 when there is none. */

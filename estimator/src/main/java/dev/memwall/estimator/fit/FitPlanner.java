@@ -7,6 +7,7 @@ import dev.memwall.estimator.units.Quantities;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Decides what fits where and resolves the whole answer once: the state and its reason, best precision, largest
@@ -141,14 +142,18 @@ public final class FitPlanner {
             if (fits) {
                 int b = workload.batch();
                 Double bound = roofline.tokensPerSecondPerSequence(b);
-                Double expected = roofline.expectedTokensPerSecondPerSequence(b);
-                decode = new Verdict.Decode("device", b, bound, expected, roofline.ceilingTokensPerSecondPerSequence(b),
+                Double routed = roofline.expectedTokensPerSecondPerSequence(b);
+                ExpectedDecode.Result expected = ExpectedDecode.of(runtime, device, decodeFormat(workload),
+                        spec.moe() != null, roofline, b, bound);
+                decode = new Verdict.Decode("device", b, bound, expected.tokensPerSecond(), expected.how(), routed,
+                        roofline.ceilingTokensPerSecondPerSequence(b),
                         roofline.ridge() == null ? null : roofline.bandwidthBound(b),
                         spec.moe() == null || b == 1 ? null : spec.moe().expectedExpertsTouched(b),
                         spec.moe() == null ? null : spec.moe().experts());
             } else if (offload != null && offload.decodeTokensPerSecondBound() != null) {
                 decode = new Verdict.Decode("offload", workload.batch(), offload.decodeTokensPerSecondBound(), null,
-                        null, null, null, spec.moe() == null ? null : spec.moe().experts());
+                        "no rate is expected for a split between device and host: only the bound", null, null, null,
+                        null, spec.moe() == null ? null : spec.moe().experts());
             }
         }
         Precision evaluated = workload.precision() != null ? workload.precision() : asStored();
@@ -171,6 +176,21 @@ public final class FitPlanner {
             return null;
         }
         return best(workload, device, devices, runtime.usableBytes(device.totalBytes(), base, device.overheadBytes()));
+    }
+
+    /**
+     * The weights' format a decode rate is expected for: the workload's precision, else the type that holds most of
+     * the weight files' bytes; null when neither is known.
+     */
+    private String decodeFormat(Workload workload) {
+        if (workload.precision() != null) {
+            return workload.precision().name();
+        }
+        if (weights == null) {
+            return null;
+        }
+        return weights.bytesByType().entrySet().stream().max(Map.Entry.comparingByValue())
+                .map(Map.Entry::getKey).orElse(null);
     }
 
     /** A weight file's own precision: its average bits per weight, fixed. */

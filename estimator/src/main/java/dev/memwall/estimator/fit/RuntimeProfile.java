@@ -218,8 +218,16 @@ public sealed interface RuntimeProfile permits RuntimeProfile.Generic, RuntimePr
      * @param flashAttention whether flash attention is on ({@code -fa}); without it the attention scores of a
      *                       micro-batch are materialised in the compute buffer
      */
-    record LlamaCpp(int ubatchTokens, long marginBytes, boolean flashAttention) implements RuntimeProfile {
+    record LlamaCpp(int ubatchTokens, long marginBytes, boolean flashAttention, Integer threads)
+            implements RuntimeProfile {
 
+        /** The most threads ggml runs ({@code GGML_MAX_N_THREADS}, ggml/include/ggml.h). */
+        public static final int MAX_THREADS = 512;
+
+        /**
+         * @param threads CPU threads llama.cpp computes with ({@code -t}); null for its default, one per core that
+         *                does math ({@code common_cpu_get_num_math()}, common/common.cpp)
+         */
         public LlamaCpp {
             if (ubatchTokens < 1) {
                 throw new IllegalArgumentException("ubatch must be >= 1, was " + ubatchTokens);
@@ -227,6 +235,15 @@ public sealed interface RuntimeProfile permits RuntimeProfile.Generic, RuntimePr
             if (marginBytes < 0) {
                 throw new IllegalArgumentException("margin must be >= 0, was " + marginBytes);
             }
+            if (threads != null && (threads < 1 || threads > MAX_THREADS)) {
+                throw new IllegalArgumentException("threads must be between 1 and " + MAX_THREADS + ", was "
+                        + threads);
+            }
+        }
+
+        /** With llama.cpp's default thread count. */
+        public LlamaCpp(int ubatchTokens, long marginBytes, boolean flashAttention) {
+            this(ubatchTokens, marginBytes, flashAttention, null);
         }
 
         public static LlamaCpp defaults() {

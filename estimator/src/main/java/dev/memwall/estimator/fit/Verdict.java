@@ -82,7 +82,10 @@ public record Verdict(String model, String label, Capacity device, int devices, 
      * @param batch                  sequences decoded together
      * @param boundTokensPerSecond   the upper bound: bytes read per step at the bandwidth (measured read, else
      *                               theoretical); null when the bandwidth is unknown
-     * @param expectedTokensPerSecond the bound with the experts a batch is expected to reach (MoE at batch > 1);
+     * @param expectedTokensPerSecond the rate the runtime is expected to reach ({@link ExpectedDecode}): at most the
+     *                               bound; null when no measurements of the runtime, device kind or format are fitted
+     * @param expectedHow            how the expected rate was worked out, or why there is none
+     * @param routedTokensPerSecond  the bound with the experts a batch is expected to reach (MoE at batch > 1);
      *                               equal to the bound for dense models; null when unknown
      * @param ceilingTokensPerSecond the bound at the theoretical bandwidth, which no runtime passes; null when unknown
      * @param bandwidthBound         whether memory rather than compute bounds a step; null when peak FLOPs are
@@ -91,6 +94,15 @@ public record Verdict(String model, String label, Capacity device, int devices, 
      * @param experts                routed experts per layer, or null for dense models
      */
     public record Decode(String source, int batch, Double boundTokensPerSecond, Double expectedTokensPerSecond,
-            Double ceilingTokensPerSecond, Boolean bandwidthBound, Double expertsReached, Integer experts) {
+            String expectedHow, Double routedTokensPerSecond, Double ceilingTokensPerSecond, Boolean bandwidthBound,
+            Double expertsReached, Integer experts) {
+
+        public Decode {
+            if (expectedTokensPerSecond != null && boundTokensPerSecond != null
+                    && expectedTokensPerSecond > boundTokensPerSecond) {
+                throw new IllegalArgumentException("expected " + expectedTokensPerSecond + " tokens per second above "
+                        + "the bound " + boundTokensPerSecond);
+            }
+        }
     }
 }

@@ -41,7 +41,8 @@ class VerdictPropertiesTest {
         Arbitrary<Capacity> device = Combinators.combine(Arbitraries.longs().between(2, 300),
                 Arbitraries.doubles().between(0, 1), Arbitraries.integers().between(0, 3),
                 Arbitraries.doubles().between(1e10, 8e12), Arbitraries.integers().between(0, 2),
-                Arbitraries.of(true, false)).as((gib, freeShare, overheadKind, bandwidth, flopsKind, limited) -> {
+                Arbitraries.of(true, false), Arbitraries.integers().between(0, 5))
+                .as((gib, freeShare, overheadKind, bandwidth, flopsKind, limited, kind) -> {
                     long total = gib * GIB;
                     Long free = freeShare < 0.3 ? null : (long) (total * freeShare);
                     DeviceOverhead o = switch (overheadKind) {
@@ -52,7 +53,18 @@ class VerdictPropertiesTest {
                     };
                     Long flops = flopsKind == 0 ? null : (long) (bandwidth * 100 * flopsKind);
                     DeviceLimit limit = limited ? new DeviceLimit(total / 4 * 3, "a working set") : null;
-                    return new Capacity("d:0", "device", total, free, 0L, bandwidth, null, flops, o, null, limit, null);
+                    Capacity.Hardware hw = switch (kind) {
+                        case 0 -> null;
+                        case 1 -> new Capacity.Hardware(DeviceClass.NVIDIA_GPU, "GDDR6X", 84);
+                        case 2 -> new Capacity.Hardware(DeviceClass.NVIDIA_GPU, "HBM3", 132);
+                        case 3 -> new Capacity.Hardware(DeviceClass.APPLE, "LPDDR5", null);
+                        case 4 -> new Capacity.Hardware(DeviceClass.AMD_GPU, null, 96);
+                        default -> new Capacity.Hardware(DeviceClass.CPU, null, 2);
+                    };
+                    // Half the devices know their peak bandwidth, at or above the measured read.
+                    Long theoretical = gib % 2 == 0 ? (long) (bandwidth * 1.3) : null;
+                    return new Capacity("d:0", "device", total, free, 0L, bandwidth, theoretical, flops, o, null,
+                            limit, null, kind == 5, hw);
                 });
         Arbitrary<RuntimeProfile> runtime = Arbitraries.of(0, 1, 2).map(k -> switch (k) {
             case 0 -> new RuntimeProfile.Generic();
@@ -85,6 +97,23 @@ class VerdictPropertiesTest {
         assertThat(v.availableBasis()).isEqualTo("idle");
         if (v.state() == Verdict.State.FITS_WHEN_IDLE) {
             assertThat(v.reason()).contains("does not report free memory");
+        }
+    }
+
+    @Property(tries = 400)
+    void theExpectedRateNeverPassesTheBoundAndSaysHowOrWhyNot(@ForAll("cases") Case c) {
+        Verdict.Decode d = c.verdict().decode();
+        if (d == null) {
+            return;
+        }
+        assertThat(d.expectedHow()).isNotBlank();
+        if (d.expectedTokensPerSecond() != null) {
+            assertThat(d.expectedTokensPerSecond()).isPositive().isLessThanOrEqualTo(d.boundTokensPerSecond());
+            assertThat(d.source()).isEqualTo("device");
+        }
+        if (c.device().hardware() == null || c.workload().runtime() instanceof RuntimeProfile.Vllm) {
+            // No vLLM decode measurements are fitted; a device of unknown kind gets the bound alone.
+            assertThat(d.expectedTokensPerSecond()).isNull();
         }
     }
 
