@@ -67,6 +67,31 @@ class FitCommandTest {
         assertThat(d.get("bandwidth_bound").asBoolean()).isTrue();
         // 1008 GB/s over (8.03B - 0.525B) x 2 bytes + 1 GiB of KV cache: about 62 tokens per second at most.
         assertThat(d.get("decode_tokens_per_second_bound").asDouble()).isBetween(60.0, 64.0);
+        // The rate expected of a runtime on a GDDR6X NVIDIA GPU at 16 bits, below the bound (llama.cpp measured 54.84
+        // tok/s for Llama 3 8B F16 on an RTX 4090 at 256 tokens of context; docs/decode-efficiency.md).
+        assertThat(d.get("decode_tokens_per_second_expected").asDouble()).isBetween(40.0, 60.0);
+        assertThat(d.get("decode_expected_how").asText()).contains("nvidia_gpu", "16-bit");
+        assertThat(d.get("decode_tokens_per_second_routed").asDouble())
+                .isEqualTo(d.get("decode_tokens_per_second_bound").asDouble());
+    }
+
+    @Test
+    void threadsAreLlamaCppsAndBounded() throws Exception {
+        CliTest.Result zero = CliTest.run("fit", "llama-3.1-8b", "--simulate", "rtx-4090", "--runtime", "llama.cpp",
+                "--threads", "0");
+        assertThat(zero.code()).isEqualTo(2);
+        assertThat(zero.err()).contains("--threads must be between 1 and 512, was 0");
+        CliTest.Result vllm = CliTest.run("fit", "llama-3.1-8b", "--simulate", "rtx-4090", "--runtime", "vllm",
+                "--threads", "4");
+        assertThat(vllm.code()).isEqualTo(2);
+        assertThat(vllm.err()).contains("--threads applies to --runtime llama.cpp only");
+        CliTest.Result ok = CliTest.run("fit", "llama-3.1-8b", "--simulate", "rtx-4090", "--runtime", "llama.cpp",
+                "--threads", "8", "--json");
+        assertThat(ok.code()).isZero();
+        JsonNode w = new ObjectMapper().readTree(ok.out()).get("workload");
+        assertThat(w.get("threads").asInt()).isEqualTo(8);
+        assertThat(w.get("ubatch_tokens").asInt()).isEqualTo(512);
+        assertThat(w.get("flash_attention").asBoolean()).isTrue();
     }
 
     @Test
