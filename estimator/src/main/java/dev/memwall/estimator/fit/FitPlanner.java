@@ -145,7 +145,9 @@ public final class FitPlanner {
                 Double routed = roofline.expectedTokensPerSecondPerSequence(b);
                 ExpectedDecode.Result expected = ExpectedDecode.of(runtime, device, decodeFormat(workload),
                         spec.moe() != null, roofline, b, bound);
-                decode = new Verdict.Decode("device", b, bound, expected.tokensPerSecond(), expected.how(), routed,
+                String how = expected.tokensPerSecond() != null && devices > 1 ? expected.how() + "; fitted on "
+                        + "single devices, so a tensor-parallel group's communication is not in it" : expected.how();
+                decode = new Verdict.Decode("device", b, bound, expected.tokensPerSecond(), how, routed,
                         roofline.ceilingTokensPerSecondPerSequence(b),
                         roofline.ridge() == null ? null : roofline.bandwidthBound(b),
                         spec.moe() == null || b == 1 ? null : spec.moe().expectedExpertsTouched(b),
