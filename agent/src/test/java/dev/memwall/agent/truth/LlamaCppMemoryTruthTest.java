@@ -69,7 +69,13 @@ class LlamaCppMemoryTruthTest {
                 new TruthModel("llama-tied-64k", "llama", 2, 256, 768, 4, 1, 64, 64000, true, 0, "Q4_0"),
                 new TruthModel("qwen2-tied", "qwen2", 3, 384, 1024, 6, 2, 64, 9000, true, 0, "F16"),
                 new TruthModel("qwen3", "qwen3", 3, 512, 1024, 8, 4, 128, 7000, false, 0, "Q8_0"),
-                new TruthModel("gemma3-swa", "gemma3", 7, 640, 2048, 4, 1, 256, 12000, true, 512, "F16"));
+                new TruthModel("gemma3-swa", "gemma3", 7, 640, 2048, 4, 1, 256, 12000, true, 512, "F16"),
+                // An untied Q4_0 output layer at the end of the file is repacked, so it leaves the mapped range.
+                new TruthModel("llama-untied-q4_0", "llama", 3, 512, 1536, 8, 2, 64, 8000, false, 0, "Q4_0"),
+                new TruthModel("qwen3moe", "qwen3moe", 3, 512, 256, 8, 4, 64, 7000, false, 0, "Q8_0", 16, 4),
+                // One expert per token: the graph's single expert view is made contiguous; Q4_0 experts repack.
+                new TruthModel("qwen3moe-top1-q4_0", "qwen3moe", 2, 512, 256, 8, 2, 64, 7000, true, 0, "Q4_0", 8,
+                        1));
     }
 
     /**

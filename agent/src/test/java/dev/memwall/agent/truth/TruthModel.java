@@ -18,7 +18,7 @@ import java.util.Random;
  * their type, streamed to disk so a file of a gigabyte takes a second.
  *
  * @param name       a label for reports
- * @param arch       {@code general.architecture}: llama, qwen2, qwen3 or gemma3
+ * @param arch       {@code general.architecture}: llama, qwen2, qwen3, qwen3moe or gemma3
  * @param layers     blocks
  * @param embedding  hidden width
  * @param feedForward feed-forward width
@@ -29,9 +29,19 @@ import java.util.Random;
  * @param tied       no {@code output.weight}: the output layer is the token embedding
  * @param window     sliding window in tokens (gemma3), 0 for none
  * @param weightType F16, Q8_0 or Q4_0
+ * @param experts    routed experts per layer (qwen3moe; {@code feedForward} is then each expert's width), 0 for a
+ *                   dense model
+ * @param expertsUsed experts each token uses
  */
 record TruthModel(String name, String arch, int layers, int embedding, int feedForward, int heads, int kvHeads,
-        int headDim, int vocabulary, boolean tied, int window, String weightType) {
+        int headDim, int vocabulary, boolean tied, int window, String weightType, int experts, int expertsUsed) {
+
+    /** A dense model. */
+    TruthModel(String name, String arch, int layers, int embedding, int feedForward, int heads, int kvHeads,
+            int headDim, int vocabulary, boolean tied, int window, String weightType) {
+        this(name, arch, layers, embedding, feedForward, heads, kvHeads, headDim, vocabulary, tied, window,
+                weightType, 0, 0);
+    }
 
     private static final int F32 = 0;
     private static final int F16 = 1;
@@ -86,7 +96,7 @@ record TruthModel(String name, String arch, int layers, int embedding, int feedF
                 t.add(new Tensor(p + "attn_k.bias", new long[] {kv}, F32));
                 t.add(new Tensor(p + "attn_v.bias", new long[] {kv}, F32));
             }
-            if (arch.equals("qwen3") || arch.equals("gemma3")) {
+            if (arch.startsWith("qwen3") || arch.equals("gemma3")) {
                 t.add(new Tensor(p + "attn_q_norm.weight", new long[] {headDim}, F32));
                 t.add(new Tensor(p + "attn_k_norm.weight", new long[] {headDim}, F32));
             }
@@ -95,6 +105,13 @@ record TruthModel(String name, String arch, int layers, int embedding, int feedF
                 t.add(new Tensor(p + "post_ffw_norm.weight", new long[] {embedding}, F32));
             }
             t.add(new Tensor(p + "ffn_norm.weight", new long[] {embedding}, F32));
+            if (experts > 0) {
+                t.add(new Tensor(p + "ffn_gate_inp.weight", new long[] {embedding, experts}, F32));
+                t.add(new Tensor(p + "ffn_gate_exps.weight", new long[] {embedding, feedForward, experts}, w));
+                t.add(new Tensor(p + "ffn_down_exps.weight", new long[] {feedForward, embedding, experts}, w));
+                t.add(new Tensor(p + "ffn_up_exps.weight", new long[] {embedding, feedForward, experts}, w));
+                continue;
+            }
             t.add(new Tensor(p + "ffn_gate.weight", new long[] {embedding, feedForward}, w));
             t.add(new Tensor(p + "ffn_up.weight", new long[] {embedding, feedForward}, w));
             t.add(new Tensor(p + "ffn_down.weight", new long[] {feedForward, embedding}, w));
@@ -124,6 +141,11 @@ record TruthModel(String name, String arch, int layers, int embedding, int feedF
         kv.add(new Object[] {arch + ".rope.freq_base", 10000f});
         if (window > 0) {
             kv.add(new Object[] {arch + ".attention.sliding_window", window});
+        }
+        if (experts > 0) {
+            kv.add(new Object[] {arch + ".expert_count", experts});
+            kv.add(new Object[] {arch + ".expert_used_count", expertsUsed});
+            kv.add(new Object[] {arch + ".expert_feed_forward_length", feedForward});
         }
         List<String> tokens = new ArrayList<>(List.of("<unk>", "<s>", "</s>"));
         for (int b = 0; b < 256; b++) {

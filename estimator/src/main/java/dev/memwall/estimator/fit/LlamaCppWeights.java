@@ -5,6 +5,7 @@ import dev.memwall.estimator.source.GgufLayout;
 import dev.memwall.estimator.source.WeightInventory;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** Where llama.cpp keeps a model's weights: all in host memory on a CPU, the input embedding only on a GPU. */
 final class LlamaCppWeights {
@@ -17,24 +18,24 @@ final class LlamaCppWeights {
         GgufLayout gguf = weights != null && workload.precision() == null ? weights.gguf() : null;
         if (hostDevice) {
             if (gguf != null) {
-                items.set(0, new MemoryItem("weights", gguf.mappedBytes(), String.format(Locale.ROOT,
-                        "%,d bytes from the first tensor's data to the end of the last, the file range llama.cpp "
+                List<String> repacked = LlamaCppProfile.cpuRepackTypes(System.getProperty("os.arch", ""));
+                long mapped = gguf.mappedBytes(repacked);
+                items.set(0, new MemoryItem("weights", mapped, String.format(Locale.ROOT,
+                        "%,d bytes from the first mapped tensor's data to the end of the last, the file range llama.cpp "
                                 + "maps (CPU_Mapped); a tied embedding is also the output layer, read in place",
-                        gguf.mappedBytes())));
+                        mapped)));
                 long repack = 0;
                 StringBuilder types = new StringBuilder();
-                for (String type : LlamaCppProfile.cpuRepackTypes(System.getProperty("os.arch", ""))) {
-                    Long b = gguf.matrixBytesByType().get(type);
-                    if (b != null && b > 0) {
-                        repack += b;
-                        types.append(types.length() > 0 ? ", " : "").append(String.format(Locale.ROOT, "%s %,d",
-                                type, b));
-                    }
+                for (Map.Entry<String, Long> e : gguf.repackBytes(repacked).entrySet()) {
+                    repack += e.getValue();
+                    types.append(types.length() > 0 ? ", " : "").append(String.format(Locale.ROOT, "%s %,d",
+                            e.getKey(), e.getValue()));
                 }
                 if (repack > 0) {
                     items.add(new MemoryItem("cpu_repack", repack, String.format(Locale.ROOT, "weight "
-                            + "matrices (the output layer's too, a tied embedding's copy) copied into interleaved blocks for the CPU's kernels (CPU_REPACK, ggml-cpu/repack.cpp "
-                            + "on x86-64 with AVX2): %s bytes", types)));
+                            + "matrices and expert tensors (the output layer's too, a tied embedding's copy) copied "
+                            + "into interleaved blocks for the CPU's kernels (CPU_REPACK, ggml-cpu/repack.cpp on "
+                            + "x86-64 with AVX2), no longer mapped: %s bytes", types)));
                 }
             } else {
                 items.set(0, new MemoryItem("weights", items.get(0).bytes(), weightFormula

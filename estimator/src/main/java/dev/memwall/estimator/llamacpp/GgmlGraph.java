@@ -84,6 +84,10 @@ final class GgmlGraph {
         return dup(Op.SCALE, a, "scale", a);
     }
 
+    GgmlTensor clamp(GgmlTensor a) {
+        return dup(Op.CLAMP, a, "clamp", a);
+    }
+
     GgmlTensor unary(GgmlTensor a, String name) {
         return dup(Op.UNARY, a, name, a);
     }

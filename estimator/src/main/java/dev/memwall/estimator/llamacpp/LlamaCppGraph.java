@@ -106,7 +106,7 @@ final class LlamaCppGraph {
         long kvWidth = (long) m.kvHeads() * m.headDimK();
         long vWidth = (long) m.kvHeads() * m.headDimV();
         boolean bias = m.arch() == LlamaCppModel.Arch.QWEN2;
-        boolean headNorm = m.arch() == LlamaCppModel.Arch.QWEN3 || gemma;
+        boolean headNorm = m.arch() == LlamaCppModel.Arch.QWEN3 || m.arch() == LlamaCppModel.Arch.QWEN3MOE || gemma;
         for (int il = 0; il < m.layers(); il++) {
             GgmlTensor inpSA = inpL;
             GgmlTensor cur = norm(inpL, e);
@@ -149,11 +149,15 @@ final class LlamaCppGraph {
             }
             GgmlTensor ffnInp = g.add(cur, inpSA);
             cur = norm(ffnInp, e);
-            // build_ffn with a parallel gate: up, gate, then swiglu or geglu of the two
-            GgmlTensor up = g.mulMat(weight(e, m.feedForward()), cur);
-            GgmlTensor gate = g.mulMat(weight(e, m.feedForward()), cur);
-            cur = g.gluSplit(gate, up);
-            cur = g.mulMat(weight(m.feedForward(), e), cur);
+            if (m.experts() > 0) {
+                cur = moe(cur);
+            } else {
+                // build_ffn with a parallel gate: up, gate, then swiglu or geglu of the two
+                GgmlTensor up = g.mulMat(weight(e, m.feedForward()), cur);
+                GgmlTensor gate = g.mulMat(weight(e, m.feedForward()), cur);
+                cur = g.gluSplit(gate, up);
+                cur = g.mulMat(weight(m.feedForward(), e), cur);
+            }
             if (gemma) {
                 cur = norm(cur, e);
             }
@@ -164,6 +168,47 @@ final class LlamaCppGraph {
         logits.output = true;
         g.expand(logits);
         return g;
+    }
+
+    /**
+     * {@code build_moe_ffn} as qwen3moe calls it (src/llama-graph.cpp): router logits, softmax, the top k experts,
+     * their weights normalised to sum 1 and forced into the graph early, then the experts' up, gate and down by
+     * {@code mul_mat_id}, weighted, and added up view by view.
+     */
+    private GgmlTensor moe(GgmlTensor cur) {
+        long e = m.embedding();
+        long n = m.experts();
+        long k = m.expertsUsed();
+        long ff = m.expertFeedForward();
+        GgmlTensor logits = g.mulMat(weight(e, n), cur);
+        GgmlTensor probs = g.softMax(logits, null, null);
+        GgmlTensor selected = g.argsortTop(probs, k);
+        GgmlTensor weights = g.getRows(g.reshape(probs, 1, n, tokens), selected);
+        weights = g.reshape(weights, k, tokens);
+        GgmlTensor sum = g.sumRows(weights);
+        sum = g.clamp(sum);
+        weights = g.div(weights, sum);
+        weights = g.reshape(weights, 1, k, tokens);
+        g.expand(weights);
+        cur = g.reshape(cur, e, 1, tokens);
+        GgmlTensor up = g.mulMatId(weight(e, ff, n), cur, selected);
+        GgmlTensor gate = g.mulMatId(weight(e, ff, n), cur, selected);
+        cur = g.gluSplit(gate, up);
+        GgmlTensor experts = g.mulMatId(weight(ff, e, n), cur, selected);
+        experts = g.mul(experts, weights);
+        g.expand(experts);
+        GgmlTensor[] views = new GgmlTensor[(int) k];
+        for (int i = 0; i < k; i++) {
+            // ggml_view_2d(experts, n_embd, n_tokens, nb[2], i x nb[1]): where it lies does not change the buffer
+            views[i] = g.view(experts, new long[] {e, tokens, 1, 1}, new long[] {experts.nb[2]});
+            g.expand(views[i]);
+        }
+        GgmlTensor out = views[0];
+        for (int i = 1; i < k; i++) {
+            out = g.add(out, views[i]);
+            g.expand(out);
+        }
+        return k == 1 ? g.cont(out) : out;
     }
 
     /** {@code build_norm} with a weight: an RMS norm, multiplied by the weight. */

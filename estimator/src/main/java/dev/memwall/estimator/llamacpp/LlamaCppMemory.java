@@ -19,19 +19,25 @@ public final class LlamaCppMemory {
 
     /** The graph memwall reproduces for this model, or empty when llama.cpp builds another one. */
     public static Optional<LlamaCppModel> model(ModelSpec spec) {
-        if (spec.mla() != null || spec.moe() != null) {
+        String family = spec.family() == null ? "" : spec.family().toLowerCase(Locale.ROOT);
+        // GGUF says qwen3moe, Hugging Face qwen3_moe, memwall's catalog qwen3-moe
+        boolean routed = family.replace("-", "").replace("_", "").equals(LlamaCppModel.Arch.QWEN3MOE.ggufName());
+        if (spec.mla() != null || (spec.moe() != null) != routed) {
             return Optional.empty();
         }
-        String family = spec.family() == null ? "" : spec.family().toLowerCase(Locale.ROOT);
+        if (routed && (spec.moe().sharedExperts() > 0 || spec.moe().firstDenseLayers() > 0)) {
+            return Optional.empty();
+        }
         // Mistral's checkpoints convert to the llama architecture (convert_hf_to_gguf.py), which ignores the window
         Optional<LlamaCppModel.Arch> arch = family.equals("mistral") ? Optional.of(LlamaCppModel.Arch.LLAMA)
-                : LlamaCppModel.Arch.of(family);
+                : routed ? Optional.of(LlamaCppModel.Arch.QWEN3MOE) : LlamaCppModel.Arch.of(family);
         return arch.map(a -> {
             boolean windowed = a == LlamaCppModel.Arch.GEMMA3 && spec.slidingWindow() != null;
             return new LlamaCppModel(a, spec.layers(), spec.hiddenSize(), spec.attentionHeads(), spec.kvHeads(),
                     spec.headDim(), spec.headDim(), spec.intermediateSize(), spec.vocabSize(),
                     windowed ? spec.slidingWindow().windowTokens() : 0,
-                    windowed ? spec.slidingWindow().globalEvery() : 0);
+                    windowed ? spec.slidingWindow().globalEvery() : 0, routed ? spec.moe().experts() : 0,
+                    routed ? spec.moe().expertsPerToken() : 0, routed ? spec.moe().expertIntermediateSize() : 0);
         });
     }
 

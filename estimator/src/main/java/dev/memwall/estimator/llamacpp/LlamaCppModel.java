@@ -17,9 +17,20 @@ package dev.memwall.estimator.llamacpp;
  * @param slidingWindow      {@code n_swa}, 0 without sliding-window layers
  * @param swaPattern         every {@code swaPattern}-th layer attends globally, the others in the window
  *                           ({@code set_swa_pattern}, dense last)
+ * @param experts            {@code n_expert}: routed experts per layer, 0 for a dense model
+ * @param expertsUsed        {@code n_expert_used}
+ * @param expertFeedForward  {@code n_ff_exp}: each expert's width
  */
 public record LlamaCppModel(Arch arch, int layers, long embedding, int heads, int kvHeads, int headDimK, int headDimV,
-        long feedForward, long vocabulary, long slidingWindow, int swaPattern) {
+        long feedForward, long vocabulary, long slidingWindow, int swaPattern, int experts, int expertsUsed,
+        long expertFeedForward) {
+
+    /** A dense model. */
+    public LlamaCppModel(Arch arch, int layers, long embedding, int heads, int kvHeads, int headDimK, int headDimV,
+            long feedForward, long vocabulary, long slidingWindow, int swaPattern) {
+        this(arch, layers, embedding, heads, kvHeads, headDimK, headDimV, feedForward, vocabulary, slidingWindow,
+                swaPattern, 0, 0, 0);
+    }
 
     /** The graph builders memwall reproduces. */
     public enum Arch {
@@ -30,7 +41,12 @@ public record LlamaCppModel(Arch arch, int layers, long embedding, int heads, in
         /** src/models/qwen3.cpp: RMS norms on each query and key head. */
         QWEN3("qwen3"),
         /** src/models/gemma3.cpp: scaled embeddings, head norms, post-norms, GELU, sliding-window layers. */
-        GEMMA3("gemma3");
+        GEMMA3("gemma3"),
+        /**
+         * src/models/qwen3moe.cpp: qwen3's attention, and in every layer a routed mixture of experts
+         * ({@code build_moe_ffn}, src/llama-graph.cpp: softmax gating, top-k, weights normalised to sum 1).
+         */
+        QWEN3MOE("qwen3moe");
 
         private final String ggufName;
 
