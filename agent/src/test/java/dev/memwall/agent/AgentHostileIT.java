@@ -2,6 +2,8 @@ package dev.memwall.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,6 +13,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -51,6 +54,30 @@ class AgentHostileIT {
         long millis = (System.nanoTime() - started) / 1_000_000;
         assertThat(r[0]).isEqualTo("HTTP/1.1 200 OK");
         assertThat(millis).as("/healthz answered in ms").isLessThan(HEALTH_DEADLINE_MILLIS);
+    }
+
+    @Test
+    void brokenFramingGetsAJsonErrorAndAClosedConnection() throws Exception {
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put("POST /api/v1/bench HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nabc\r\n0\r\n\r\n",
+                "HTTP/1.1 400 Bad Request");
+        cases.put("GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", "HTTP/1.1 505 HTTP Version Not Supported");
+        cases.put("GET /healthz\r\n", "HTTP/1.1 505 HTTP Version Not Supported");
+        cases.put("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+                "HTTP/1.1 405 Method Not Allowed");
+        cases.put("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "HTTP/1.1 426 Upgrade Required");
+        try (AgentProcess agent = AgentProcess.start(dir, Map.of(), "--simulate", "h100-sxm")) {
+            for (Map.Entry<String, String> c : cases.entrySet()) {
+                // raw() reads to the end of the stream: it times out unless the agent closes the connection.
+                String[] r = raw(agent.port, c.getKey().getBytes(StandardCharsets.ISO_8859_1), 5000);
+                assertThat(r[0]).as(c.getKey()).isEqualTo(c.getValue());
+                JsonNode body = new ObjectMapper().readTree(r[1]);
+                assertThat(body.get("status").asInt()).as(c.getKey()).isEqualTo(Integer.parseInt(
+                        c.getValue().split(" ")[1]));
+                assertThat(body.get("error").asText()).as(c.getKey()).isNotBlank();
+            }
+            healthy(agent.port);
+        }
     }
 
     @Test

@@ -117,6 +117,12 @@ final class AgentHttp {
         // Requests Jetty refuses before they reach a handler (malformed, headers too large) get the same one-line
         // JSON error as the rest.
         jetty.setErrorHandler(new ErrorHandler() {
+            /** Every method gets the JSON body, not only GET, POST and HEAD (an HTTP/2 preface is a PRI request). */
+            @Override
+            public boolean errorPageForMethod(String method) {
+                return true;
+            }
+
             @Override
             protected void generateResponse(Request request, Response response, int code, String message,
                     Throwable cause, Callback callback) {
@@ -250,6 +256,10 @@ final class AgentHttp {
                     drainBody(x);
                     handler.handle(x, query(raw));
                 } catch (HttpError e) {
+                    if (e.status == 400 || x.getRequestMethod().equals("CONNECT")) {
+                        // A request that broke its framing, or asked for a tunnel, leaves nothing to reuse.
+                        x.getResponseHeaders().set("Connection", "close");
+                    }
                     error(x, e.status, e.getMessage());
                 } catch (RuntimeException e) {
                     LOG.warn("{} {} failed: {}", x.getRequestMethod(), x.getRequestURI().getPath(), e.toString());
@@ -303,11 +313,17 @@ final class AgentHttp {
         InputStream in = x.getRequestBody();
         byte[] buffer = new byte[1024];
         long total = 0;
-        for (int r; (r = in.read(buffer)) > 0; ) {
-            total += r;
-            if (total > MAX_BODY_BYTES) {
-                throw new HttpError(413, "request body over " + MAX_BODY_BYTES + " bytes");
+        try {
+            for (int r; (r = in.read(buffer)) > 0; ) {
+                total += r;
+                if (total > MAX_BODY_BYTES) {
+                    throw new HttpError(413, "request body over " + MAX_BODY_BYTES + " bytes");
+                }
             }
+        } catch (IOException | RuntimeException e) {
+            // Jetty fails the read of a body whose framing is broken (a chunk size that is not hex, say).
+            throw new HttpError(400, "malformed request body: " + (e.getMessage() == null
+                    ? e.getClass().getSimpleName() : e.getMessage()));
         }
     }
 
