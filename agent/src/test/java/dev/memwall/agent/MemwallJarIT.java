@@ -180,4 +180,19 @@ class MemwallJarIT {
         assertThat(r.out()).contains("cuda: " + said, "nvml: " + said, "opencl: " + said, "Host memory: ");
         assertThat(r.err()).doesNotContain("Exception");
     }
+
+    @Test
+    void emptyOrMultiLineEnvironmentSettingsAreRefusedInOneLine(@TempDir Path dir) throws Exception {
+        Run empty = run(dir, Map.of("MEMWALL_LISTEN", ""), 60, java(), "-jar", JAR.toAbsolutePath().toString(),
+                "agent", "--simulate", "h100-sxm");
+        assertThat(empty.code()).isEqualTo(2);
+        assertThat(empty.err()).isEqualTo("memwall: MEMWALL_LISTEN is set but empty; give it a value or unset it"
+                + System.lineSeparator());
+        Run node = run(dir, Map.of("MEMWALL_NODE", "gpu-7\nforged line"), 60, java(), "-jar",
+                JAR.toAbsolutePath().toString(), "agent", "--simulate", "h100-sxm");
+        assertThat(node.code()).isEqualTo(2);
+        assertThat(node.err()).isEqualTo("memwall: MEMWALL_NODE: the node name 'gpu-7\\nforged line' has a "
+                + "control character (U+000A) at 5; a node name is one line of printable text"
+                + System.lineSeparator());
+    }
 }

@@ -219,6 +219,11 @@ public final class AgentCommand implements Callable<Integer> {
             node = env.get("NODE_NAME").trim();
             sources.put("node", "NODE_NAME");
         }
+        if (node != null) {
+            String from = sources.getOrDefault("node", "flag");
+            node = node(node, from.equals("flag") ? "--node" : from.equals("config file") ? "node in the --config file"
+                    : from);
+        }
         String precisionsText = orDefault(setting.apply("watch-precisions"), "bf16,fp8,int4");
         List<String> precisions = new ArrayList<>();
         for (String p : precisionsText.split(",")) {
@@ -239,6 +244,29 @@ public final class AgentCommand implements Callable<Integer> {
         AgentSettings s = new AgentSettings(address, sample, bench, minBench, watchList, precisions, token, busy,
                 node, minClass);
         return s;
+    }
+
+    /** The most characters a node name may have: a DNS name's (Kubernetes node names are DNS subdomains). */
+    static final int MAX_NODE_CHARS = 253;
+
+    /**
+     * A node name goes on every metric and log line: no control characters (a newline would split a log line) and
+     * at most {@value #MAX_NODE_CHARS} characters.
+     */
+    static String node(String name, String source) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                throw new BadInputException(String.format(Locale.ROOT, "%s: the node name '%s' has a control "
+                        + "character (U+%04X) at %d; a node name is one line of printable text", source, name,
+                        (int) c, i));
+            }
+        }
+        if (name.length() > MAX_NODE_CHARS) {
+            throw new BadInputException(source + ": the node name has " + name.length() + " characters; at most "
+                    + MAX_NODE_CHARS);
+        }
+        return name;
     }
 
     private static Duration duration(String option, String text) {
@@ -284,7 +312,11 @@ public final class AgentCommand implements Callable<Integer> {
             return v == null ? null : String.valueOf(v);
         }
         String envName = "MEMWALL_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
-        if (env.get(envName) != null && !env.get(envName).isBlank()) {
+        if (env.get(envName) != null && env.get(envName).isBlank()) {
+            // The empty flag is refused; the empty variable is too, rather than silently meaning "not set".
+            throw new BadInputException(envName + " is set but empty; give it a value or unset it");
+        }
+        if (env.get(envName) != null) {
             sources.put(name, envName);
             return env.get(envName).trim();
         }

@@ -1,5 +1,7 @@
 package dev.memwall.agent.cli;
 
+import dev.memwall.agent.render.OneLine;
+
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
@@ -48,7 +50,8 @@ public final class Main {
             String help = ex.getCommandLine().getCommandName();
             CommandLine parent = ex.getCommandLine().getParent();
             String command = parent == null ? help : parent.getCommandName() + " " + help;
-            err.println("memwall: " + ex.getMessage() + " (see '" + command + " --help')");
+            // picocli's messages quote the argument as given: escaped and cut like every echoed text.
+            err.println("memwall: " + OneLine.of(ex.getMessage()) + " (see '" + command + " --help')");
             return BAD_INPUT;
         });
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -62,7 +65,8 @@ public final class Main {
             }
             Logger log = LoggerFactory.getLogger(Main.class);
             log.debug("unexpected failure", ex);
-            err.println("memwall: unexpected error: " + ex + " (run with --verbose for details)");
+            err.println("memwall: unexpected error: " + OneLine.of(String.valueOf(ex))
+                    + " (run with --verbose for details)");
             return RUNTIME_FAILURE;
         });
         return cmd;

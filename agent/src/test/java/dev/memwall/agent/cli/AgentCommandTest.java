@@ -53,6 +53,18 @@ class AgentCommandTest {
     }
 
     @Test
+    void aNodeNameIsOnePrintableLine() {
+        CliTest.Result r = CliTest.run("agent", "--simulate", "h100-sxm", "--node", "gpu-7\nmemwall INFO forged");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("memwall: --node: the node name 'gpu-7\\nmemwall INFO forged' has a control "
+                + "character (U+000A) at 5; a node name is one line of printable text" + System.lineSeparator());
+        CliTest.Result long_ = CliTest.run("agent", "--simulate", "h100-sxm", "--node", "n".repeat(300));
+        assertThat(long_.code()).isEqualTo(2);
+        assertThat(long_.err()).isEqualTo("memwall: --node: the node name has 300 characters; at most 253"
+                + System.lineSeparator());
+    }
+
+    @Test
     void anEmptyTokenFileIsRefused() throws Exception {
         Path token = dir.resolve("token");
         Files.writeString(token, "\n\n");

@@ -76,6 +76,20 @@ class FitCommandTest {
     }
 
     @Test
+    void picocliConversionErrorsAreEscapedAndCut() {
+        for (String option : List.of("--context", "--batch", "--lora-rank", "--zero")) {
+            CliTest.Result r = CliTest.run("fit", "llama-3.1-8b", "--simulate", "rtx-4090", option, "1\u001b[2J\nx");
+            assertThat(r.code()).as(option).isEqualTo(2);
+            assertThat(r.err()).as(option).contains("1\\u001b[2J\\nx").hasLineCount(1).doesNotContain("\u001b");
+        }
+        CliTest.Result big = CliTest.run("fit", "llama-3.1-8b", "--simulate", "rtx-4090", "--context",
+                "9".repeat(100_000));
+        assertThat(big.code()).isEqualTo(2);
+        assertThat(big.err()).hasLineCount(1).contains("characters cut]").endsWith("--help')" + System.lineSeparator());
+        assertThat(big.err().length()).isLessThan(1200);
+    }
+
+    @Test
     void threadsAreLlamaCppsAndBounded() throws Exception {
         CliTest.Result zero = CliTest.run("fit", "llama-3.1-8b", "--simulate", "rtx-4090", "--runtime", "llama.cpp",
                 "--threads", "0");
