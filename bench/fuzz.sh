@@ -10,6 +10,6 @@ cases=${1:-100000}
 ./mvnw -q -B -DskipTests install -pl estimator,native-bindings
 started=$(date +%s)
 ./mvnw -B test -pl estimator,agent -Dmemwall.fuzz.cases="$cases" -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dtest='GgufFuzzTest,SafetensorsFuzzTest,ConfigFuzzTest,InputFuzzTest' 2>&1 \
+    -Dtest='GgufFuzzTest,SafetensorsFuzzTest,ConfigFuzzTest,InputFuzzTest,HttpFramingFuzzTest' 2>&1 \
     | grep -a -E "Tests run:|FAIL|BUILD|ERROR" || true
 echo "fuzz run with $cases cases per fuzzer took $(( $(date +%s) - started )) s"

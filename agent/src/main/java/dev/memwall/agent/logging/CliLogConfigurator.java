@@ -10,20 +10,22 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
- * Logback set up in code (no XML to parse at start-up): warnings and errors to stderr, one line each.
+ * Logback set up in code (no XML to parse at start-up): warnings and errors to stderr, one line each (each
+ * message through {@link OneLineMessage}).
  * {@code --verbose} lowers the level to debug through {@link #setVerbose}.
  */
 public final class CliLogConfigurator extends ContextAwareBase implements Configurator {
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
+        registerOneLineMessage(context);
         ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
         appender.setContext(context);
         appender.setName("stderr");
         appender.setTarget("System.err");
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
-        encoder.setPattern("memwall %level [%relative ms] %logger{0}: %msg%n");
+        encoder.setPattern("memwall %level [%relative ms] %logger{0}: %" + OneLineMessage.WORD + "%n");
         encoder.start();
         appender.setEncoder(encoder);
         appender.start();
@@ -41,6 +43,7 @@ public final class CliLogConfigurator extends ContextAwareBase implements Config
         if (!(org.slf4j.LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return;
         }
+        registerOneLineMessage(context);
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
         appender.setContext(context);
@@ -61,7 +64,8 @@ public final class CliLogConfigurator extends ContextAwareBase implements Config
         } else {
             PatternLayoutEncoder encoder = new PatternLayoutEncoder();
             encoder.setContext(context);
-            encoder.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX,UTC} memwall %level %logger{0}: %msg%n");
+            encoder.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX,UTC} memwall %level %logger{0}: %"
+                    + OneLineMessage.WORD + "%n");
             encoder.start();
             appender.setEncoder(encoder);
         }
@@ -69,6 +73,18 @@ public final class CliLogConfigurator extends ContextAwareBase implements Config
         root.detachAndStopAllAppenders();
         root.addAppender(appender);
         context.getLogger("dev.memwall").setLevel(verbose ? Level.DEBUG : Level.INFO);
+    }
+
+    /** Makes {@code %oneLineMsg} known to the context's pattern layouts (JSON lines escape on their own). */
+    @SuppressWarnings("unchecked")
+    private static void registerOneLineMessage(LoggerContext context) {
+        Object registry = context.getObject(ch.qos.logback.core.CoreConstants.PATTERN_RULE_REGISTRY_FOR_SUPPLIERS);
+        java.util.Map<String, java.util.function.Supplier<ch.qos.logback.core.pattern.DynamicConverter>> rules =
+                registry instanceof java.util.Map<?, ?> map ? (java.util.Map<String,
+                        java.util.function.Supplier<ch.qos.logback.core.pattern.DynamicConverter>>) map
+                        : new java.util.HashMap<>();
+        rules.put(OneLineMessage.WORD, OneLineMessage::new);
+        context.putObject(ch.qos.logback.core.CoreConstants.PATTERN_RULE_REGISTRY_FOR_SUPPLIERS, rules);
     }
 
     private static volatile boolean verbose;
