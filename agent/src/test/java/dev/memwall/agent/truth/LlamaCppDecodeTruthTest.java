@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.memwall.agent.cli.Main;
-import dev.memwall.device.opencl.OpenClBackend;
-import dev.memwall.device.testing.SystemParts;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -48,23 +46,13 @@ class LlamaCppDecodeTruthTest {
 
     @BeforeAll
     static void runtime() throws IOException {
-        OpenClBackend opencl = new OpenClBackend();
-        SystemParts.require(opencl.availability().available(), "an OpenCL device (" + opencl.availability().reason()
-                + ")", "apt-get install pocl-opencl-icd ocl-icd-opencl-dev");
-        llama = LlamaCppRuntime.require(dir);
+        llama = LlamaCppRuntime.requireWithOpenCl(dir);
     }
 
     @AfterAll
     static void report() throws IOException {
-        if (ROWS.isEmpty()) {
-            return;
-        }
-        Path out = Files.createDirectories(Path.of("target", "truth")).resolve("llama-cpp-decode.tsv");
-        List<String> lines = new ArrayList<>();
-        lines.add("model\tweights\tbytes\tthreads\tread_bytes_per_second\tcompute_flops_per_second"
-                + "\tmemwall_bound\tmemwall_expected\tllama_cpp_runs\tllama_cpp_median\terror_percent");
-        lines.addAll(ROWS);
-        Files.write(out, lines);
+        LlamaCppRuntime.writeTable("llama-cpp-decode.tsv", "model\tweights\tbytes\tthreads\tread_bytes_per_second\tcompute_flops_per_second"
+                + "\tmemwall_bound\tmemwall_expected\tllama_cpp_runs\tllama_cpp_median\terror_percent", ROWS);
     }
 
     static List<TruthModel> models() {

@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.memwall.agent.cli.Main;
-import dev.memwall.device.opencl.OpenClBackend;
-import dev.memwall.device.testing.SystemParts;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,23 +40,13 @@ class LlamaCppMemoryTruthTest {
 
     @BeforeAll
     static void runtime() throws IOException {
-        OpenClBackend opencl = new OpenClBackend();
-        SystemParts.require(opencl.availability().available(), "an OpenCL device (" + opencl.availability().reason()
-                + ")", "apt-get install pocl-opencl-icd ocl-icd-opencl-dev");
-        llama = LlamaCppRuntime.require(dir);
+        llama = LlamaCppRuntime.requireWithOpenCl(dir);
     }
 
     @AfterAll
     static void report() throws IOException {
-        if (ROWS.isEmpty()) {
-            return;
-        }
-        Path out = Files.createDirectories(Path.of("target", "truth")).resolve("llama-cpp-memory.tsv");
-        List<String> lines = new ArrayList<>();
-        lines.add("model\tweights\tcontext\tsequences\tubatch\tflash_attn\tkv\titem\tmemwall_bytes\tllama_cpp_mib"
-                + "\terror_percent\twithin_print_rounding");
-        lines.addAll(ROWS);
-        Files.write(out, lines);
+        LlamaCppRuntime.writeTable("llama-cpp-memory.tsv", "model\tweights\tcontext\tsequences\tubatch\tflash_attn\tkv\titem\tmemwall_bytes\tllama_cpp_mib"
+                + "\terror_percent\twithin_print_rounding", ROWS);
     }
 
     static List<TruthModel> models() {

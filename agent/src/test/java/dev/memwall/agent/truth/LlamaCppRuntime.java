@@ -2,6 +2,7 @@ package dev.memwall.agent.truth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.memwall.device.opencl.OpenClBackend;
 import dev.memwall.device.testing.SystemParts;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,6 +46,28 @@ final class LlamaCppRuntime {
             }
         }
         return new LlamaCppRuntime(modules.toAbsolutePath(), scripts);
+    }
+
+    /**
+     * The runtime and the OpenCL device of this CPU, which memwall's side of a comparison measures; each missing
+     * one a skip (a failure under MEMWALL_REQUIRE_SYSTEM_PARTS).
+     */
+    static LlamaCppRuntime requireWithOpenCl(Path scratch) throws IOException {
+        OpenClBackend opencl = new OpenClBackend();
+        SystemParts.require(opencl.availability().available(), "an OpenCL device (" + opencl.availability().reason()
+                + ")", "apt-get install pocl-opencl-icd ocl-icd-opencl-dev");
+        return require(scratch);
+    }
+
+    /** Writes a suite's comparisons to {@code target/truth/FILE} (tab-separated) for docs/ACCURACY.md. */
+    static void writeTable(String file, String header, List<String> rows) throws IOException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(header);
+        lines.addAll(rows);
+        Files.write(Files.createDirectories(Path.of("target", "truth")).resolve(file), lines);
     }
 
     static boolean onPath(String command) {
@@ -91,10 +114,15 @@ final class LlamaCppRuntime {
         List<String> command = new ArrayList<>(List.of("node", scripts.resolve(script).toString(),
                 modules.toString()));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
+        // Output to a file, so the time limit holds whatever the process writes or holds open.
+        Path log = Files.createTempFile(scripts, script, ".out");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        boolean finished = p.waitFor(300, TimeUnit.SECONDS);
+        if (!finished) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        if (!finished) {
             throw new AssertionError("llama.cpp did not finish in 300 s: " + out);
         }
         if (p.exitValue() != 0) {
