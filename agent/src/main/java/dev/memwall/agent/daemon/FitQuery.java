@@ -3,11 +3,17 @@ package dev.memwall.agent.daemon;
 import dev.memwall.agent.fit.FitChoices;
 import dev.memwall.estimator.catalog.CatalogEntry;
 import dev.memwall.estimator.catalog.ModelCatalog;
+import dev.memwall.estimator.fit.Capacity;
+import dev.memwall.estimator.fit.EstimateTooLargeException;
+import dev.memwall.estimator.fit.FitPlanner;
+import dev.memwall.estimator.fit.FitService;
+import dev.memwall.estimator.fit.HostCapacity;
 import dev.memwall.estimator.fit.Mode;
 import dev.memwall.estimator.fit.PrecisionPolicy;
 import dev.memwall.estimator.fit.Recompute;
 import dev.memwall.estimator.fit.RuntimeProfile;
 import dev.memwall.estimator.fit.VllmDtype;
+import dev.memwall.estimator.fit.Verdict;
 import dev.memwall.estimator.fit.VllmVersion;
 import dev.memwall.estimator.fit.Workload;
 import dev.memwall.estimator.precision.Precision;
@@ -104,6 +110,15 @@ final class FitQuery {
         } catch (IllegalArgumentException e) {
             // Workload names the field: "context must be between 1 and 10000000 tokens, was 0".
             throw new HttpError(400, e.getMessage());
+        }
+    }
+
+    /** The rows of this fit on these devices; a workload too large to estimate is a 400 naming its inputs. */
+    List<Verdict> rows(List<Capacity> devices, HostCapacity host) throws HttpError {
+        try {
+            return FitService.rows(new FitPlanner(model.spec(), null, policy), workload, devices, host);
+        } catch (EstimateTooLargeException e) {
+            throw new HttpError(400, "fit " + e.getMessage());
         }
     }
 
