@@ -299,7 +299,7 @@ final class AgentHttp {
         if (length != null) {
             long n;
             try {
-                n = Long.parseLong(length.trim());
+                n = dev.memwall.estimator.units.AsciiNumbers.parseLong(length.trim());
             } catch (NumberFormatException e) {
                 throw new HttpError(400, "Content-Length is not a number");
             }

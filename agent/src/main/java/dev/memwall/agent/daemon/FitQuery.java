@@ -18,6 +18,7 @@ import dev.memwall.estimator.fit.VllmVersion;
 import dev.memwall.estimator.fit.Workload;
 import dev.memwall.estimator.precision.Precision;
 import dev.memwall.estimator.source.LoadedModel;
+import dev.memwall.estimator.units.AsciiNumbers;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -127,10 +128,17 @@ final class FitQuery {
         if (v == null) {
             return otherwise;
         }
+        String t = v.trim();
+        if (!AsciiNumbers.isWholeNumber(t)) {
+            // Only ASCII digits: Long.parseLong would read "\u0661\u0660\u0660" (Arabic-Indic) as 100.
+            throw new HttpError(400, "parameter '" + name + "' must be a whole number in ASCII digits, was '" + v
+                    + "'");
+        }
         try {
-            return Long.parseLong(v.trim());
+            return AsciiNumbers.parseLong(t);
         } catch (NumberFormatException e) {
-            throw new HttpError(400, "parameter '" + name + "' must be a whole number, was '" + v + "'");
+            throw new HttpError(400, "parameter '" + name + "' = " + t + " is too large; a long holds at most "
+                    + Long.MAX_VALUE);
         }
     }
 
