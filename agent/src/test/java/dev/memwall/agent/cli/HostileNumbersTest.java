@@ -3,6 +3,9 @@ package dev.memwall.agent.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.memwall.agent.daemon.QueryFuzzing;
+import dev.memwall.estimator.gguf.GgmlType;
+import dev.memwall.estimator.gguf.GgufValueType;
+import dev.memwall.estimator.gguf.GgufWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -70,5 +73,37 @@ class HostileNumbersTest {
         assertThat(r.code()).isEqualTo(Main.BAD_INPUT);
         assertThat(r.err()).isEqualTo("memwall: --listen: port '\u0669\u0664\u0666\u0664' is not a number"
                 + System.lineSeparator());
+    }
+
+    /** It ended in "unexpected error: java.lang.ArithmeticException: / by zero", exit 1. */
+    @Test
+    void aGgufWithZeroHeadsIsOneLineAndExitTwo(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("zero-heads.gguf");
+        Files.write(file, new GgufWriter().version(3)
+                .kv("general.architecture", GgufValueType.STRING, "llama")
+                .kv("llama.block_count", GgufValueType.UINT32, 1L)
+                .kv("llama.context_length", GgufValueType.UINT32, 512L)
+                .kv("llama.embedding_length", GgufValueType.UINT32, 64L)
+                .kv("llama.feed_forward_length", GgufValueType.UINT32, 128L)
+                .kv("llama.attention.head_count", GgufValueType.UINT32, 0L)
+                .kv("llama.vocab_size", GgufValueType.UINT32, 32L)
+                .tensor("token_embd.weight", GgmlType.Q8_0, 64, 32).write().bytes());
+        CliTest.Result r = CliTest.run("fit", file.toString(), "--simulate", "h100-sxm");
+        assertThat(r.code()).isEqualTo(Main.BAD_INPUT);
+        assertThat(r.err()).isEqualTo("memwall: " + file + ": llama.attention.head_count = 0 must be >= 1"
+                + System.lineSeparator());
+    }
+
+    @Test
+    void aConfigWithAFractionalHeadDimensionIsOneLineAndExitTwo(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("config.json");
+        Files.writeString(file, "{\"model_type\": \"llama\", \"hidden_size\": 4100, \"intermediate_size\": 14336, "
+                + "\"num_attention_heads\": 32, \"num_hidden_layers\": 32, \"num_key_value_heads\": 8, \"vocab_size\": "
+                + "128256, \"max_position_embeddings\": 131072}");
+        CliTest.Result r = CliTest.run("fit", file.toString(), "--simulate", "h100-sxm");
+        assertThat(r.code()).isEqualTo(Main.BAD_INPUT);
+        assertThat(r.err()).isEqualTo("memwall: " + file + ": hidden_size = 4100 is not divisible by "
+                + "num_attention_heads = 32: the head dimension would be 128.125; a model with such heads gives "
+                + "head_dim" + System.lineSeparator());
     }
 }
