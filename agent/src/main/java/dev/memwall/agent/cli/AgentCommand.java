@@ -11,6 +11,7 @@ import dev.memwall.estimator.catalog.ModelCatalog;
 import dev.memwall.estimator.precision.Precision;
 import dev.memwall.estimator.precision.Precisions;
 import dev.memwall.estimator.source.LoadedModel;
+import dev.memwall.estimator.units.AsciiNumbers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -286,7 +287,7 @@ public final class AgentCommand implements Callable<Integer> {
         String host = text.substring(0, colon).replace("[", "").replace("]", "");
         int port;
         try {
-            port = Integer.parseInt(text.substring(colon + 1));
+            port = AsciiNumbers.parseInt(text.substring(colon + 1));
         } catch (NumberFormatException e) {
             throw new BadInputException("--listen: port '" + text.substring(colon + 1) + "' is not a number");
         }

@@ -9,6 +9,7 @@ import dev.memwall.agent.render.Json;
 import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.estimator.catalog.ModelCatalog;
 import dev.memwall.estimator.fit.Capacity;
+import dev.memwall.estimator.fit.EstimateTooLargeException;
 import dev.memwall.estimator.fit.FitPlanner;
 import dev.memwall.estimator.fit.FitService;
 import dev.memwall.estimator.fit.PrecisionPolicy;
@@ -278,8 +279,12 @@ final class FitCommand implements Callable<Integer> {
             Workload workload = new Workload(FitChoices.forMode(m, asked), kv != null ? kv : profile.autoKv(s),
                     context != null ? context : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank,
                     zero == null ? 0 : zero, profile);
-            List<Verdict> rows = FitService.rows(new FitPlanner(s, model.weights(), policy), workload, capacities,
-                    host);
+            List<Verdict> rows;
+            try {
+                rows = FitService.rows(new FitPlanner(s, model.weights(), policy), workload, capacities, host);
+            } catch (EstimateTooLargeException e) {
+                throw new BadInputException("fit " + e.getMessage());
+            }
             if (devices.simulatesAll()) {
                 rows = ranked(rows);
             }

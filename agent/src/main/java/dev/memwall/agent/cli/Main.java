@@ -1,6 +1,7 @@
 package dev.memwall.agent.cli;
 
 import dev.memwall.agent.render.OneLine;
+import dev.memwall.estimator.units.AsciiNumbers;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -42,10 +43,36 @@ public final class Main {
         }
     }
 
+    private static Integer asciiInt(String text) {
+        long v = asciiLong(text);
+        if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
+            throw new CommandLine.TypeConversionException("'" + text + "' is too large for an int (at most "
+                    + Integer.MAX_VALUE + ")");
+        }
+        return (int) v;
+    }
+
+    private static Long asciiLong(String text) {
+        if (!AsciiNumbers.isWholeNumber(text)) {
+            throw new CommandLine.TypeConversionException("'" + text + "' is not a whole number in ASCII digits");
+        }
+        try {
+            return AsciiNumbers.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new CommandLine.TypeConversionException("'" + text + "' is too large for a long (at most "
+                    + Long.MAX_VALUE + ")");
+        }
+    }
+
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine cmd = new CommandLine(new MemwallCommand());
         cmd.setOut(out);
         cmd.setErr(err);
+        // picocli reads numbers with Integer.valueOf, which takes any script's digits: ASCII only here.
+        cmd.registerConverter(Integer.class, Main::asciiInt);
+        cmd.registerConverter(Integer.TYPE, Main::asciiInt);
+        cmd.registerConverter(Long.class, Main::asciiLong);
+        cmd.registerConverter(Long.TYPE, Main::asciiLong);
         cmd.setParameterExceptionHandler((ex, args) -> {
             String help = ex.getCommandLine().getCommandName();
             CommandLine parent = ex.getCommandLine().getParent();

@@ -5,8 +5,6 @@ import com.sun.net.httpserver.HttpHandler;
 import dev.memwall.agent.render.FitView;
 import dev.memwall.agent.render.Json;
 import dev.memwall.agent.render.ProbeJson;
-import dev.memwall.estimator.fit.FitPlanner;
-import dev.memwall.estimator.fit.FitService;
 import dev.memwall.estimator.fit.Verdict;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
@@ -158,8 +156,7 @@ final class AgentHttp {
             byte[] body = fits.get(key);
             if (body == null) {
                 FitQuery f = FitQuery.parse(q);
-                body = (Json.write(FitView.document(f.model, f.workload, FitService.rows(new FitPlanner(
-                        f.model.spec(), null, f.policy), f.workload, s.capacities(), s.host()))) + "\n")
+                body = (Json.write(FitView.document(f.model, f.workload, f.rows(s.capacities(), s.host()))) + "\n")
                         .getBytes(StandardCharsets.UTF_8);
                 if (fits.size() >= FIT_CACHE_ENTRIES) {
                     fits.clear();
@@ -302,7 +299,7 @@ final class AgentHttp {
         if (length != null) {
             long n;
             try {
-                n = Long.parseLong(length.trim());
+                n = dev.memwall.estimator.units.AsciiNumbers.parseLong(length.trim());
             } catch (NumberFormatException e) {
                 throw new HttpError(400, "Content-Length is not a number");
             }

@@ -3,15 +3,22 @@ package dev.memwall.agent.daemon;
 import dev.memwall.agent.fit.FitChoices;
 import dev.memwall.estimator.catalog.CatalogEntry;
 import dev.memwall.estimator.catalog.ModelCatalog;
+import dev.memwall.estimator.fit.Capacity;
+import dev.memwall.estimator.fit.EstimateTooLargeException;
+import dev.memwall.estimator.fit.FitPlanner;
+import dev.memwall.estimator.fit.FitService;
+import dev.memwall.estimator.fit.HostCapacity;
 import dev.memwall.estimator.fit.Mode;
 import dev.memwall.estimator.fit.PrecisionPolicy;
 import dev.memwall.estimator.fit.Recompute;
 import dev.memwall.estimator.fit.RuntimeProfile;
 import dev.memwall.estimator.fit.VllmDtype;
+import dev.memwall.estimator.fit.Verdict;
 import dev.memwall.estimator.fit.VllmVersion;
 import dev.memwall.estimator.fit.Workload;
 import dev.memwall.estimator.precision.Precision;
 import dev.memwall.estimator.source.LoadedModel;
+import dev.memwall.estimator.units.AsciiNumbers;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -107,15 +114,31 @@ final class FitQuery {
         }
     }
 
+    /** The rows of this fit on these devices; a workload too large to estimate is a 400 naming its inputs. */
+    List<Verdict> rows(List<Capacity> devices, HostCapacity host) throws HttpError {
+        try {
+            return FitService.rows(new FitPlanner(model.spec(), null, policy), workload, devices, host);
+        } catch (EstimateTooLargeException e) {
+            throw new HttpError(400, "fit " + e.getMessage());
+        }
+    }
+
     private static long number(Map<String, String> q, String name, long otherwise) throws HttpError {
         String v = q.get(name);
         if (v == null) {
             return otherwise;
         }
+        String t = v.trim();
+        if (!AsciiNumbers.isWholeNumber(t)) {
+            // Only ASCII digits: Long.parseLong would read "\u0661\u0660\u0660" (Arabic-Indic) as 100.
+            throw new HttpError(400, "parameter '" + name + "' must be a whole number in ASCII digits, was '" + v
+                    + "'");
+        }
         try {
-            return Long.parseLong(v.trim());
+            return AsciiNumbers.parseLong(t);
         } catch (NumberFormatException e) {
-            throw new HttpError(400, "parameter '" + name + "' must be a whole number, was '" + v + "'");
+            throw new HttpError(400, "parameter '" + name + "' = " + t + " is too large; a long holds at most "
+                    + Long.MAX_VALUE);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.memwall.agent.cli.BadInputException;
 import dev.memwall.device.simulated.GpuModel;
 import dev.memwall.device.simulated.HardwareCatalog;
 import dev.memwall.device.simulated.SimulatedDeviceSpec;
+import dev.memwall.estimator.units.AsciiNumbers;
 import dev.memwall.estimator.units.Quantities;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,10 +97,13 @@ public final class SpecParser {
         int count = 1;
         if (overrides.containsKey("count")) {
             String c = overrides.get("count");
+            if (!AsciiNumbers.isWholeNumber(c.trim())) {
+                throw new IllegalArgumentException("count=" + c + " is not a whole number (ASCII digits)");
+            }
             try {
-                count = Integer.parseInt(c.trim());
+                count = AsciiNumbers.parseInt(c.trim());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("count=" + c + " is not a whole number");
+                count = Integer.MAX_VALUE; // past an int: refused just below with the range
             }
             if (count < 1 || count > MAX_COUNT) {
                 throw new IllegalArgumentException("count=" + c + " must be between 1 and " + MAX_COUNT);

@@ -137,7 +137,7 @@ class AgentTest {
         "GET | /api/v1/fit | 400 | parameter 'model' is required: a catalog id such as llama-3.1-8b",
         "GET | /api/v1/fit?model=llama-3.1-8b&context=0 | 400 | context must be between 1 and 10000000 tokens, was 0",
         "GET | /api/v1/fit?model=llama-3.1-8b&context=20000000 | 400 | context must be between 1 and 10000000 tokens, was 20000000",
-        "GET | /api/v1/fit?model=llama-3.1-8b&context=lots | 400 | parameter 'context' must be a whole number, was 'lots'",
+        "GET | /api/v1/fit?model=llama-3.1-8b&context=lots | 400 | parameter 'context' must be a whole number in ASCII digits, was 'lots'",
         "GET | /api/v1/fit?model=llama-3.1-8b&batch=0 | 400 | batch must be between 1 and 100000, was 0",
         "GET | /api/v1/fit?model=llama-3.1-8b&precision=fp3 | 400 | unknown precision 'fp3' for parameter 'precision'",
         "GET | /api/v1/fit?model=llama-3.1-8b&mode=sft | 400 | unknown mode 'sft' for parameter 'mode'",

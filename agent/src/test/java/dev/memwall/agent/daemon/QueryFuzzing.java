@@ -1,8 +1,6 @@
 package dev.memwall.agent.daemon;
 
 import dev.memwall.estimator.fit.Capacity;
-import dev.memwall.estimator.fit.FitPlanner;
-import dev.memwall.estimator.fit.FitService;
 import dev.memwall.estimator.fit.HostCapacity;
 import java.util.List;
 
@@ -19,13 +17,24 @@ public final class QueryFuzzing {
     public static int status(String rawQuery) {
         try {
             FitQuery f = FitQuery.parse(AgentHttp.query(rawQuery));
-            FitService.rows(new FitPlanner(f.model.spec(), null, f.policy), f.workload, DEVICES, HostCapacity.UNKNOWN);
+            f.rows(DEVICES, HostCapacity.UNKNOWN);
             return 200;
         } catch (HttpError e) {
             if (e.getMessage() == null || e.getMessage().contains("\n")) {
                 throw new AssertionError("error without one line: " + e.getMessage());
             }
             return e.status;
+        }
+    }
+
+    /** The error message /api/v1/fit would answer this raw query string with, or null for a 200. */
+    public static String error(String rawQuery) {
+        try {
+            FitQuery f = FitQuery.parse(AgentHttp.query(rawQuery));
+            f.rows(DEVICES, HostCapacity.UNKNOWN);
+            return null;
+        } catch (HttpError e) {
+            return e.status + " " + e.getMessage();
         }
     }
 }

@@ -65,7 +65,7 @@ class SpecParserTest {
         "h100-sxm:free | bad SPEC 'h100-sxm:free': 'free' is not KEY=VALUE",
         "h100-sxm: | bad SPEC 'h100-sxm:': nothing after ':'; give KEY=VALUE pairs (keys: total, free, bandwidth, flops, count)",
         "h100-sxm:count=0 | bad SPEC 'h100-sxm:count=0': count=0 must be between 1 and 1024",
-        "h100-sxm:count=two | bad SPEC 'h100-sxm:count=two': count=two is not a whole number",
+        "h100-sxm:count=two | bad SPEC 'h100-sxm:count=two': count=two is not a whole number (ASCII digits)",
         "h100-sxm:free=1GiB,free=2GiB | bad SPEC 'h100-sxm:free=1GiB,free=2GiB': key 'free' given twice",
         "h100-sxm:bandwidth=3TB | bad SPEC 'h100-sxm:bandwidth=3TB': bandwidth=3TB: '3TB' is not a bandwidth; use B/s, KB/s, MB/s, GB/s, TB/s, or the KiB/s family",
         "custom:total=48GiB | bad SPEC 'custom:total=48GiB': custom needs bandwidth=..., e.g. custom:total=48GiB,bandwidth=960GB/s,flops=180TFLOPS",

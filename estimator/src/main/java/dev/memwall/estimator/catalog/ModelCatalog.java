@@ -1,11 +1,13 @@
 package dev.memwall.estimator.catalog;
 
 import dev.memwall.estimator.io.Csv;
+import dev.memwall.estimator.model.ArchitectureValues;
 import dev.memwall.estimator.model.Mla;
 import dev.memwall.estimator.model.MlpKind;
 import dev.memwall.estimator.model.ModelSpec;
 import dev.memwall.estimator.model.Moe;
 import dev.memwall.estimator.model.SlidingWindow;
+import dev.memwall.estimator.units.AsciiNumbers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -82,12 +84,20 @@ public final class ModelCatalog {
         if (r.get("source").isEmpty()) {
             throw new IllegalArgumentException("no source for " + id);
         }
-        long hidden = number(r, "hidden_size");
-        int heads = (int) number(r, "attention_heads");
+        long hidden = ArchitectureValues.size("hidden_size", number(r, "hidden_size"));
+        int heads = ArchitectureValues.count("attention_heads", number(r, "attention_heads"));
+        int kvHeads = ArchitectureValues.count("kv_heads", optional(r, "kv_heads", heads));
+        ArchitectureValues.kvHeads("kv_heads", kvHeads, "attention_heads", heads);
+        int headDim = r.get("head_dim").isEmpty()
+                ? ArchitectureValues.headDim("hidden_size", hidden, "attention_heads", heads, "head_dim")
+                : ArchitectureValues.count("head_dim", number(r, "head_dim"));
         Moe moe = null;
         if (!r.get("experts").isEmpty()) {
             long expertWidth = number(r, "moe_intermediate_size");
-            moe = new Moe((int) number(r, "experts"), (int) number(r, "experts_per_token"),
+            int experts = ArchitectureValues.count("experts", number(r, "experts"));
+            int perToken = ArchitectureValues.count("experts_per_token", number(r, "experts_per_token"));
+            ArchitectureValues.expertsPerToken("experts_per_token", perToken, "experts", experts);
+            moe = new Moe(experts, perToken,
                     (int) optional(r, "shared_experts", 0), expertWidth,
                     optional(r, "shared_expert_intermediate_size", expertWidth),
                     (int) optional(r, "first_dense_layers", 0));
@@ -100,10 +110,10 @@ public final class ModelCatalog {
         }
         SlidingWindow window = r.get("sliding_window").isEmpty() ? null
                 : new SlidingWindow(number(r, "sliding_window"), (int) optional(r, "global_every", 0));
-        ModelSpec spec = new ModelSpec(id, r.get("name"), r.get("family"), (int) number(r, "layers"), hidden,
-                optional(r, "intermediate_size", 0), mlp(r.get("mlp")), heads,
-                (int) optional(r, "kv_heads", heads), (int) optional(r, "head_dim", hidden / heads),
-                number(r, "vocab_size"), bool(r.get("tied_embeddings")), optional(r, "position_embeddings", 0),
+        ModelSpec spec = new ModelSpec(id, r.get("name"), r.get("family"),
+                ArchitectureValues.count("layers", number(r, "layers")), hidden, optional(r, "intermediate_size", 0),
+                mlp(r.get("mlp")), heads, kvHeads, headDim, ArchitectureValues.size("vocab_size",
+                number(r, "vocab_size")), bool(r.get("tied_embeddings")), optional(r, "position_embeddings", 0),
                 number(r, "max_context"), moe, mla, window, r.get("torch_dtype").isEmpty() ? null : r.get("torch_dtype"));
         return new CatalogEntry(spec, r.get("hf_model_type"),
                 r.get("published_total").isEmpty() ? null : PublishedCount.parse(r.get("published_total")),
@@ -133,7 +143,7 @@ public final class ModelCatalog {
             throw new IllegalArgumentException(key + " is required");
         }
         try {
-            return Long.parseLong(v);
+            return AsciiNumbers.parseLong(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " is not a whole number: '" + v + "'");
         }

@@ -2,6 +2,7 @@ package dev.memwall.estimator.config;
 
 import dev.memwall.estimator.io.JsonTree;
 import dev.memwall.estimator.io.ModelFormatException;
+import dev.memwall.estimator.model.ArchitectureValues;
 import dev.memwall.estimator.model.Mla;
 import dev.memwall.estimator.model.MlpKind;
 import dev.memwall.estimator.model.ModelSpec;
@@ -82,11 +83,18 @@ public final class HfConfigReader {
             }
         }
         String type = c.string("model_type");
-        int layers = c.integer("num_hidden_layers");
-        long hidden = c.integer("hidden_size");
-        int heads = c.integer("num_attention_heads");
-        int kvHeads = c.has("num_key_value_heads") ? c.integer("num_key_value_heads") : heads;
-        int headDim = c.has("head_dim") ? c.integer("head_dim") : Math.toIntExact(hidden / heads);
+        int layers = c.count("num_hidden_layers");
+        long hidden = c.count("hidden_size");
+        int heads = c.count("num_attention_heads");
+        int kvHeads = c.has("num_key_value_heads") ? c.count("num_key_value_heads") : heads;
+        int headDim;
+        try {
+            ArchitectureValues.kvHeads("num_key_value_heads", kvHeads, "num_attention_heads", heads);
+            headDim = c.has("head_dim") && c.raw("head_dim") != null ? c.count("head_dim")
+                    : ArchitectureValues.headDim("hidden_size", hidden, "num_attention_heads", heads, "head_dim");
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file, -1, e.getMessage());
+        }
         boolean tied = c.has("tie_word_embeddings") ? c.bool("tie_word_embeddings") : TIED_BY_DEFAULT.contains(type);
         String dtype = c.has("torch_dtype") ? c.string("torch_dtype") : c.has("dtype") ? c.string("dtype") : null;
         dtype = publishedFormat(root, dtype);
@@ -95,16 +103,17 @@ public final class HfConfigReader {
         Mla mla = null;
         long intermediate = c.has("intermediate_size") ? c.integer("intermediate_size") : 0;
         switch (type) {
-            case "mixtral", "gpt_oss" -> moe = new Moe(c.integer("num_local_experts"), c.integer("num_experts_per_tok"),
-                    0, c.integer("intermediate_size"), 0, 0);
-            case "qwen2_moe" -> moe = new Moe(c.integer("num_experts"), c.integer("num_experts_per_tok"),
-                    c.has("shared_expert_intermediate_size") ? 1 : 0, c.integer("moe_intermediate_size"),
+            case "mixtral", "gpt_oss" -> moe = new Moe(c.count("num_local_experts"),
+                    c.perToken("num_experts_per_tok", "num_local_experts"), 0, c.integer("intermediate_size"), 0, 0);
+            case "qwen2_moe" -> moe = new Moe(c.count("num_experts"),
+                    c.perToken("num_experts_per_tok", "num_experts"), c.has("shared_expert_intermediate_size") ? 1 : 0,
+                    c.integer("moe_intermediate_size"),
                     c.has("shared_expert_intermediate_size") ? c.integer("shared_expert_intermediate_size") : 0, 0);
-            case "qwen3_moe" -> moe = new Moe(c.integer("num_experts"), c.integer("num_experts_per_tok"), 0,
-                    c.integer("moe_intermediate_size"), 0, 0);
+            case "qwen3_moe" -> moe = new Moe(c.count("num_experts"),
+                    c.perToken("num_experts_per_tok", "num_experts"), 0, c.integer("moe_intermediate_size"), 0, 0);
             case "deepseek_v3", "deepseek_v2" -> {
                 long expertWidth = c.integer("moe_intermediate_size");
-                moe = new Moe(c.integer("n_routed_experts"), c.integer("num_experts_per_tok"),
+                moe = new Moe(c.count("n_routed_experts"), c.perToken("num_experts_per_tok", "n_routed_experts"),
                         c.has("n_shared_experts") ? c.integer("n_shared_experts") : 0, expertWidth, expertWidth,
                         c.has("first_k_dense_replace") ? c.integer("first_k_dense_replace") : 0);
                 mla = new Mla(c.has("q_lora_rank") && c.raw("q_lora_rank") != null ? c.integer("q_lora_rank") : 0,
@@ -122,8 +131,8 @@ public final class HfConfigReader {
         }
         try {
             return new ModelSpec(id, c.has("_name_or_path") ? c.string("_name_or_path") : id, type, layers, hidden,
-                    intermediate, MlpKind.GATED, heads, kvHeads, headDim, c.integer("vocab_size"), tied, 0,
-                    c.integer("max_position_embeddings"), moe, mla, slidingWindow(c, type, layers), dtype);
+                    intermediate, MlpKind.GATED, heads, kvHeads, headDim, c.count("vocab_size"), tied, 0,
+                    c.count("max_position_embeddings"), moe, mla, slidingWindow(c, type, layers), dtype);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file, -1, e.getMessage());
         }
@@ -212,12 +221,58 @@ public final class HfConfigReader {
             throw new ModelFormatException(file, -1, "key '" + key + "' must be a string, was " + map.get(key));
         }
 
+        /** A whole number from 0 to 2^31 - 1; a value of another type is said to be of the wrong type. */
         int integer(String key) throws ModelFormatException {
             Object v = required(key);
-            if (v instanceof Long l && l >= 0 && l <= Integer.MAX_VALUE) {
-                return l.intValue();
+            if (!(v instanceof Long l)) {
+                throw new ModelFormatException(file, -1, "key '" + key + "' has the wrong type: expected a whole "
+                        + "number, found " + describe(v));
             }
-            throw new ModelFormatException(file, -1, "key '" + key + "' must be a whole number >= 0, was " + v);
+            try {
+                return ArchitectureValues.countOrZero(key, l);
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(file, -1, e.getMessage());
+            }
+        }
+
+        /** Experts per token, at most the experts. */
+        int perToken(String usedKey, String expertsKey) throws ModelFormatException {
+            int used = count(usedKey);
+            try {
+                ArchitectureValues.expertsPerToken(usedKey, used, expertsKey, count(expertsKey));
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(file, -1, e.getMessage());
+            }
+            return used;
+        }
+
+        /** A whole number from 1 to 2^31 - 1: layers, heads, widths. */
+        int count(String key) throws ModelFormatException {
+            int v = integer(key);
+            try {
+                return ArchitectureValues.count(key, v);
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(file, -1, e.getMessage());
+            }
+        }
+
+        private static String describe(Object v) {
+            if (v instanceof String t) {
+                return "a string (\"" + t + "\")";
+            }
+            if (v instanceof Double d) {
+                return "a number with a fraction or an exponent (" + d + ")";
+            }
+            if (v instanceof Boolean b) {
+                return "a boolean (" + b + ")";
+            }
+            if (v instanceof List<?>) {
+                return "an array";
+            }
+            if (v instanceof Map<?, ?>) {
+                return "an object";
+            }
+            return String.valueOf(v);
         }
 
         boolean bool(String key) throws ModelFormatException {

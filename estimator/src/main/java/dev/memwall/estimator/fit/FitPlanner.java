@@ -4,6 +4,7 @@ import dev.memwall.estimator.model.ModelSpec;
 import dev.memwall.estimator.precision.Precision;
 import dev.memwall.estimator.source.WeightInventory;
 import dev.memwall.estimator.units.Quantities;
+import dev.memwall.estimator.units.Saturating;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -65,8 +66,21 @@ public final class FitPlanner {
      * training when more than one) at the workload as given.
      */
     public Verdict evaluate(Workload asked, Capacity device, int devices, HostCapacity host, String label) {
+        try {
+            return evaluateOrOverflow(asked, device, devices, host, label);
+        } catch (ArithmeticException e) {
+            // A figure derived from the estimate (an offload split, a KV pool) past 64 bits: the same refusal.
+            throw new EstimateTooLargeException(spec.id(), asked);
+        }
+    }
+
+    private Verdict evaluateOrOverflow(Workload asked, Capacity device, int devices, HostCapacity host,
+            String label) {
         Workload workload = onDevice(asked, device);
         MemoryEstimate estimate = estimate(workload, device, devices);
+        if (estimate.beyondRepresentable()) {
+            throw new EstimateTooLargeException(spec.id(), asked);
+        }
         long need = estimate.totalBytes();
         RuntimeProfile runtime = workload.runtime();
         long total = device.totalBytes();
@@ -210,7 +224,7 @@ public final class FitPlanner {
     private Precision best(Workload workload, Capacity device, int devices, long available) {
         boolean choosable = weights == null && (workload.mode() == Mode.INFERENCE || workload.mode() == Mode.LORA);
         if (!choosable) {
-            if (estimate(workload, device, devices).totalBytes() > available) {
+            if (need(workload, device, devices) > available) {
                 return null;
             }
             return workload.precision() != null ? workload.precision() : asStored();
@@ -222,7 +236,7 @@ public final class FitPlanner {
             candidates.sort((a, b) -> Integer.compare(b.quality(), a.quality()));
         }
         for (Precision p : candidates) {
-            if (estimate(workload.withPrecision(p), device, devices).totalBytes() <= available) {
+            if (need(workload.withPrecision(p), device, devices) <= available) {
                 return p;
             }
         }
@@ -296,6 +310,18 @@ public final class FitPlanner {
                 hostBytes, hostRate, path, bound);
     }
 
+    /**
+     * The bytes a workload needs per device, {@link Saturating#BEYOND} where the sum is past a long: a search over
+     * contexts, batches and precisions treats that as not fitting, as it is.
+     */
+    private long need(Workload workload, Capacity device, int devices) {
+        try {
+            return estimate(workload, device, devices).totalBytes();
+        } catch (ArithmeticException e) {
+            return Saturating.BEYOND;
+        }
+    }
+
     private MemoryEstimate estimate(Workload workload, Capacity device, int devices) {
         return MemoryAccounting.estimate(spec, weights, onDevice(workload, device), devices, device.overhead(),
                 device.hostMemory());
@@ -304,14 +330,14 @@ public final class FitPlanner {
     /** Largest context (up to the model's own maximum) that fits in {@code usable}; memory never falls as context grows. */
     Long maxContext(Workload workload, Capacity device, int devices, long usable) {
         long limit = Math.min(spec.maxContext(), Workload.MAX_CONTEXT_TOKENS);
-        if (estimate(workload.withContext(1), device, devices).totalBytes() > usable) {
+        if (need(workload.withContext(1), device, devices) > usable) {
             return null;
         }
         long lo = 1;
         long hi = limit;
         while (lo < hi) {
             long mid = lo + (hi - lo + 1) / 2;
-            if (estimate(workload.withContext(mid), device, devices).totalBytes() <= usable) {
+            if (need(workload.withContext(mid), device, devices) <= usable) {
                 lo = mid;
             } else {
                 hi = mid - 1;
@@ -322,14 +348,14 @@ public final class FitPlanner {
 
     /** Largest batch at the workload's context that fits in {@code usable}. */
     Integer maxBatch(Workload workload, Capacity device, int devices, long usable) {
-        if (estimate(workload.withBatch(1), device, devices).totalBytes() > usable) {
+        if (need(workload.withBatch(1), device, devices) > usable) {
             return null;
         }
         int lo = 1;
         int hi = 4096;
         while (lo < hi) {
             int mid = lo + (hi - lo + 1) / 2;
-            if (estimate(workload.withBatch(mid), device, devices).totalBytes() <= usable) {
+            if (need(workload.withBatch(mid), device, devices) <= usable) {
                 lo = mid;
             } else {
                 hi = mid - 1;

@@ -4,6 +4,7 @@ import dev.memwall.estimator.model.ModelSpec;
 import dev.memwall.estimator.precision.Precision;
 import dev.memwall.estimator.precision.Precisions;
 import dev.memwall.estimator.source.WeightInventory;
+import dev.memwall.estimator.units.Saturating;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -72,9 +73,11 @@ public final class MemoryAccounting {
                 // ZeRO (Rajbhandari et al. 2020) shards, over N data-parallel devices: stage 1 the optimizer
                 // states (12 bytes per parameter), stage 2 also the gradients (2), stage 3 also the weights (2).
                 int z = devices > 1 ? workload.zeroStage() : 0;
-                long shardedWeights = z >= 3 ? ceilDiv(params * 2, devices) : params * 2;
-                long gradients = z >= 2 ? ceilDiv(params * 2, devices) : params * 2;
-                long optimizer = z >= 1 ? ceilDiv(params * 12, devices) : params * 12;
+                long two = Saturating.multiply(params, 2);
+                long twelve = Saturating.multiply(params, 12);
+                long shardedWeights = z >= 3 ? ceilDiv(two, devices) : two;
+                long gradients = z >= 2 ? ceilDiv(two, devices) : two;
+                long optimizer = z >= 1 ? ceilDiv(twelve, devices) : twelve;
                 String over = z > 0 ? String.format(Locale.ROOT, ", ZeRO stage %d over %d devices", z, devices)
                         : devices > 1 ? ", replicated on each of " + devices + " devices (ZeRO stage 0)" : "";
                 items.set(0, new MemoryItem("weights", shardedWeights, String.format(Locale.ROOT,
@@ -93,7 +96,7 @@ public final class MemoryAccounting {
                             bits(nf4.bitsPerWeight()))));
                 }
                 long adapters = loraParameters(spec, workload.loraRank());
-                items.add(new MemoryItem("adapters_and_optimizer", Math.multiplyExact(adapters,
+                items.add(new MemoryItem("adapters_and_optimizer", Saturating.multiply(adapters,
                         GenericProfile.ADAM_BYTES_PER_PARAMETER), String.format(Locale.ROOT,
                         "%,d adapter parameters (rank %d on every linear layer%s) x 16 bytes: bf16 weights and "
                                 + "gradients, fp32 master weights and Adam moments", adapters, workload.loraRank(),
@@ -142,9 +145,12 @@ public final class MemoryAccounting {
                 flash ? "flash attention (no s x s scores kept)" : "without flash attention (s x s scores kept)"));
     }
 
-    /** A size beyond what a long holds is no less "does not fit" than one that just misses: clamp, never throw. */
+    /**
+     * A size beyond what a long holds is no less "does not fit" than one that just misses: clamp, never throw; the
+     * planner refuses a workload whose own estimate saturated ({@link MemoryEstimate#beyondRepresentable}).
+     */
     static long saturate(double bytes) {
-        return bytes >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) Math.ceil(bytes);
+        return Saturating.ofDouble(bytes);
     }
 
     /** KV cache, workspace and runtime items for inference, by runtime profile. */
@@ -170,7 +176,7 @@ public final class MemoryAccounting {
         }
         double kvBits = workload.kvPrecision().bitsPerWeight();
         boolean splitKv = spec.mla() == null;
-        long kv = (long) Math.ceil(spec.kvCacheElements(tokens) * (double) workload.batch() * kvBits / 8
+        long kv = Saturating.ofDouble(spec.kvCacheElements(tokens) * (double) workload.batch() * kvBits / 8
                 / (splitKv ? devices : 1));
         items.add(new MemoryItem("kv_cache", kv, String.format(Locale.ROOT,
                 "%s per token per layer x %d layers%s x %,d tokens%s x batch %d x %s bits (%s) / 8%s",
@@ -271,7 +277,8 @@ public final class MemoryAccounting {
         return b == Math.rint(b) ? String.valueOf((long) b) : String.format(Locale.ROOT, "%.4g", b);
     }
 
+    /** {@code a / b} rounded up; a saturated size stays saturated. */
     private static long ceilDiv(long a, long b) {
-        return (a + b - 1) / b;
+        return Saturating.isBeyond(a) ? a : Math.floorDiv(a, b) + (Math.floorMod(a, b) == 0 ? 0 : 1);
     }
 }

@@ -1,5 +1,6 @@
 package dev.memwall.estimator.fit;
 
+import dev.memwall.estimator.units.Saturating;
 import java.util.List;
 
 /**
@@ -32,10 +33,16 @@ public record MemoryEstimate(List<MemoryItem> items, int devices, long ruleOfThu
         long total = 0;
         for (MemoryItem i : items) {
             if (i.host() == host) {
-                total = Math.addExact(total, i.bytes());
+                total = Saturating.add(total, i.bytes());
             }
         }
         return total;
+    }
+
+    /** Whether an item or a sum saturated: the estimate is past what a long counts, no figure to show. */
+    public boolean beyondRepresentable() {
+        return Saturating.isBeyond(totalBytes()) || Saturating.isBeyond(hostBytes())
+                || items.stream().anyMatch(i -> Saturating.isBeyond(i.bytes()));
     }
 
     /** One item's bytes, 0 when absent. */

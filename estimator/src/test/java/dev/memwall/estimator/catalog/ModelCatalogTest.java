@@ -96,7 +96,9 @@ class ModelCatalogTest {
         "X,n,llama,llama,2,64,128,gated,4,2,,10,false,0,8,,,,,,,,,,,,,,,,,s, | t line 2: id must be lowercase with dashes, was 'X'",
         "a,n,llama,llama,,64,128,gated,4,2,,10,false,0,8,,,,,,,,,,,,,,,,,s, | t line 2: layers is required",
         "a,n,llama,llama,2,64,128,wide,4,2,,10,false,0,8,,,,,,,,,,,,,,,,,s, | t line 2: mlp must be gated or plain, was 'wide'",
-        "a,n,llama,llama,2,64,128,gated,4,3,,10,false,0,8,,,,,,,,,,,,,,,,,s, | t line 2: key/value heads (3) must divide attention heads (4)",
+        "a,n,llama,llama,2,64,128,gated,4,3,,10,false,0,8,,,,,,,,,,,,,,,,,s, | t line 2: kv_heads = 3 must divide attention_heads = 4",
+        "a,n,llama,llama,2,64,128,gated,0,2,,10,false,0,8,,,,,,,,,,,,,,,,,s, | t line 2: attention_heads = 0 must be >= 1",
+        "a,n,llama,llama,2,66,128,gated,4,2,,10,false,0,8,,,,,,,,,,,,,,,,,s, | t line 2: hidden_size = 66 is not divisible by attention_heads = 4: the head dimension would be 16.5; a model with such heads gives head_dim",
         "a,n,llama,llama,2,64,128,gated,4,2,,10,false,0,8,,,,,,,,,,,,,,,,,, | t line 2: no source for a",
         "a,n,llama,llama,2,64,128,gated,4,2,,10,false,0,8,,,,,,,,,,,,,,,lots,,s, | t line 2: a published count looks like 8.03B or 494M, was 'lots'"})
     void rejectsBadRows(String row, String message) {

@@ -161,10 +161,10 @@ class HfConfigReaderTest {
     @CsvSource(delimiter = '|', value = {
         "{\"model_type\": \"llama\"} | missing required key 'num_hidden_layers'",
         "{\"model_type\": \"llama\", \"num_hidden_layers\": 2, \"hidden_size\": 64, \"num_attention_heads\": 4, \"vocab_size\": 10, \"max_position_embeddings\": 8} | missing required key 'intermediate_size'",
-        "{\"model_type\": \"llama\", \"num_hidden_layers\": \"two\"} | key 'num_hidden_layers' must be a whole number >= 0, was two",
+        "{\"model_type\": \"llama\", \"num_hidden_layers\": \"two\"} | key 'num_hidden_layers' has the wrong type: expected a whole number, found a string (\"two\")",
         "{\"model_type\": \"bert\"} | missing required key 'num_hidden_layers'",
         "{\"num_hidden_layers\": 2} | missing required key 'model_type'",
-        "{\"model_type\": \"llama\", \"num_hidden_layers\": 2, \"hidden_size\": 64, \"num_attention_heads\": 4, \"num_key_value_heads\": 3, \"intermediate_size\": 8, \"vocab_size\": 10, \"max_position_embeddings\": 8} | key/value heads (3) must divide attention heads (4)",
+        "{\"model_type\": \"llama\", \"num_hidden_layers\": 2, \"hidden_size\": 64, \"num_attention_heads\": 4, \"num_key_value_heads\": 3, \"intermediate_size\": 8, \"vocab_size\": 10, \"max_position_embeddings\": 8} | num_key_value_heads = 3 must divide num_attention_heads = 4",
         "{\"model_type\": \"falcon_mamba\", \"num_hidden_layers\": 2, \"hidden_size\": 64, \"num_attention_heads\": 4} | model_type 'falcon_mamba' is not one memwall reads (llama, mistral, mixtral, qwen2, qwen2_moe, qwen3, qwen3_moe, gemma2, gemma3, phi3, deepseek_v3, gpt_oss)"})
     void badConfigsNameTheKeyAndTheFile(String json, String problem) throws Exception {
         Path f = dir.resolve("config.json");
@@ -172,6 +172,53 @@ class HfConfigReaderTest {
         assertThatThrownBy(() -> HfConfigReader.read(f, "x"))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessage(f + ": " + problem);
+    }
+
+    private static final String LLAMA = "{\"model_type\": \"llama\", \"num_hidden_layers\": 2, \"hidden_size\": 4096, "
+            + "\"num_attention_heads\": 32, \"num_key_value_heads\": 8, \"intermediate_size\": 14336, \"vocab_size\": "
+            + "128256, \"max_position_embeddings\": 8192, \"num_local_experts\": 8, \"num_experts_per_tok\": 2}";
+
+    /** Each architecture rule, refused with the key, its value and the rule (issue 14's reproductions). */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "num_attention_heads | 0 | num_attention_heads = 0 must be >= 1",
+        "num_hidden_layers | 0 | num_hidden_layers = 0 must be >= 1",
+        "hidden_size | 0 | hidden_size = 0 must be >= 1",
+        "num_key_value_heads | 0 | num_key_value_heads = 0 must be >= 1",
+        "vocab_size | 0 | vocab_size = 0 must be >= 1",
+        "head_dim | 0 | head_dim = 0 must be >= 1",
+        "num_hidden_layers | -1 | num_hidden_layers = -1 must be >= 0",
+        "num_key_value_heads | 3 | num_key_value_heads = 3 must divide num_attention_heads = 32",
+        "num_key_value_heads | 64 | num_key_value_heads = 64 must divide num_attention_heads = 32",
+        "hidden_size | 4001 | hidden_size = 4001 is not divisible by num_attention_heads = 32: the head dimension "
+                + "would be 125.03125; a model with such heads gives head_dim",
+        "hidden_size | 4100 | hidden_size = 4100 is not divisible by num_attention_heads = 32: the head dimension "
+                + "would be 128.125; a model with such heads gives head_dim",
+        "hidden_size | 2147483648 | hidden_size = 2147483648 is too large (at most 2147483647)",
+        "num_attention_heads | 1e2 | key 'num_attention_heads' has the wrong type: expected a whole number, found a "
+                + "number with a fraction or an exponent (100.0)",
+        "num_attention_heads | true | key 'num_attention_heads' has the wrong type: expected a whole number, found a "
+                + "boolean (true)"})
+    void architectureValuesAreCheckedWithTheKeyTheValueAndTheRule(String key, String value, String problem)
+            throws Exception {
+        Path f = dir.resolve("config.json");
+        String json = LLAMA.replaceFirst("(\"" + key + "\": )[^,}]+", "$1" + value);
+        if (!json.contains("\"" + key + "\"")) {
+            json = json.replace("}", ", \"" + key + "\": " + value + "}");
+        }
+        Files.writeString(f, json);
+        String file = f.toString();
+        assertThatThrownBy(() -> HfConfigReader.read(f, "x")).isInstanceOf(ModelFormatException.class)
+                .hasMessage(file + ": " + problem);
+    }
+
+    @Test
+    void moreExpertsPerTokenThanExpertsIsRefused() throws Exception {
+        Path f = dir.resolve("config.json");
+        Files.writeString(f, LLAMA.replace("\"llama\"", "\"mixtral\"").replace("\"num_experts_per_tok\": 2",
+                "\"num_experts_per_tok\": 9"));
+        assertThatThrownBy(() -> HfConfigReader.read(f, "x")).isInstanceOf(ModelFormatException.class)
+                .hasMessage(f + ": num_experts_per_tok = 9 must be at most num_local_experts = 8");
     }
 
     @ParameterizedTest
