@@ -43,6 +43,20 @@ public final class Main {
         }
     }
 
+    private static final class AsciiInt implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String text) {
+            return asciiInt(text);
+        }
+    }
+
+    private static final class AsciiLong implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String text) {
+            return asciiLong(text);
+        }
+    }
+
     private static Integer asciiInt(String text) {
         long v = asciiLong(text);
         if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
@@ -69,10 +83,12 @@ public final class Main {
         cmd.setOut(out);
         cmd.setErr(err);
         // picocli reads numbers with Integer.valueOf, which takes any script's digits: ASCII only here.
-        cmd.registerConverter(Integer.class, Main::asciiInt);
-        cmd.registerConverter(Integer.TYPE, Main::asciiInt);
-        cmd.registerConverter(Long.class, Main::asciiLong);
-        cmd.registerConverter(Long.TYPE, Main::asciiLong);
+        // Classes, not method references: JDK 17's dynamic CDS archive (the launcher's memwall.jsa) crashed
+        // archiving these lambda proxies (SIGSEGV in adjust_lambda_proxy_class_dictionary).
+        cmd.registerConverter(Integer.class, new AsciiInt());
+        cmd.registerConverter(Integer.TYPE, new AsciiInt());
+        cmd.registerConverter(Long.class, new AsciiLong());
+        cmd.registerConverter(Long.TYPE, new AsciiLong());
         cmd.setParameterExceptionHandler((ex, args) -> {
             String help = ex.getCommandLine().getCommandName();
             CommandLine parent = ex.getCommandLine().getParent();
