@@ -1,6 +1,7 @@
 package dev.memwall.estimator.safetensors;
 
 import com.fasterxml.jackson.core.JsonToken;
+import dev.memwall.estimator.io.InputFiles;
 import dev.memwall.estimator.io.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,11 +31,8 @@ public final class SafetensorsIndex {
     /** The model, with {@code bits} (2, 3, 4 or 8) per packed GPTQ/AWQ value. */
     public static SafetensorsModel read(Path indexJson, int bits) throws IOException, ModelFormatException {
         String name = indexJson.toString();
-        long size = Files.size(indexJson);
-        if (size > Json.MAX_JSON_BYTES) {
-            throw new ModelFormatException(name, -1, "index is " + size + " bytes, over the 100 MiB cap");
-        }
-        Json json = new Json(name, 0, Files.readAllBytes(indexJson), "index");
+        Json json = new Json(name, 0, InputFiles.read(indexJson, name, Json.MAX_JSON_BYTES,
+                "an index memwall reads is at most 100 MiB (104857600 bytes)"), "index");
         if (json.next("index") != JsonToken.START_OBJECT) {
             throw json.fail(json.tokenOffset(), "index is not a JSON object");
         }
@@ -81,7 +79,7 @@ public final class SafetensorsIndex {
                         + " must be a file name without a path or \"..\"");
             }
             Path file = dir.resolve(shard);
-            if (!Files.isRegularFile(file)) {
+            if (!Files.exists(file)) {
                 throw json.fail(at, entry + "shard " + Json.quote(shard) + " does not exist next to the index");
             }
             shards.put(shard, SafetensorsReader.read(file));

@@ -1,6 +1,7 @@
 package dev.memwall.estimator.safetensors;
 
 import com.fasterxml.jackson.core.JsonToken;
+import dev.memwall.estimator.io.InputFiles;
 import dev.memwall.estimator.io.ModelFormatException;
 import java.io.EOFException;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -35,7 +35,7 @@ public final class SafetensorsReader {
     /** The file's header, checked against the file's size. */
     public static SafetensorsFile read(Path file) throws IOException, ModelFormatException {
         String name = file.toString();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = InputFiles.open(file, name)) {
             long size = ch.size();
             if (size < 8) {
                 throw new ModelFormatException(name, 0, "file is " + size
