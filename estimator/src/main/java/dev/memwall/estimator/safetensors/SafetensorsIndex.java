@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.memwall.estimator.io.InputFiles;
 import dev.memwall.estimator.io.ModelFormatException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,8 +33,20 @@ public final class SafetensorsIndex {
     /** The model, with {@code bits} (2, 3, 4 or 8) per packed GPTQ/AWQ value. */
     public static SafetensorsModel read(Path indexJson, int bits) throws IOException, ModelFormatException {
         String name = indexJson.toString();
-        Json json = new Json(name, 0, InputFiles.read(indexJson, name, Json.MAX_JSON_BYTES,
-                "an index memwall reads is at most 100 MiB (104857600 bytes)"), "index");
+        try (FileChannel ch = InputFiles.open(indexJson, name)) {
+            long size = ch.size();
+            if (size > Json.MAX_JSON_BYTES) {
+                throw new ModelFormatException(name, -1, "index is " + size + " bytes, over the 100 MiB cap");
+            }
+            // Streamed from the file like a header: the index's bytes are never held whole.
+            return read(indexJson, name, new Json(name, 0, new HeaderStream(ch, name, 0, size, "index")), bits);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static SafetensorsModel read(Path indexJson, String name, Json json, int bits)
+            throws IOException, ModelFormatException {
         if (json.next("index") != JsonToken.START_OBJECT) {
             throw json.fail(json.tokenOffset(), "index is not a JSON object");
         }
@@ -66,6 +80,7 @@ public final class SafetensorsIndex {
         }
         Path dir = indexJson.toAbsolutePath().getParent();
         Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
+        long tensorCount = 0;
         for (Map.Entry<String, String> e : weightMap.entrySet()) {
             String shard = e.getValue();
             if (shards.containsKey(shard)) {
@@ -82,7 +97,13 @@ public final class SafetensorsIndex {
             if (!Files.exists(file)) {
                 throw json.fail(at, entry + "shard " + Json.quote(shard) + " does not exist next to the index");
             }
-            shards.put(shard, SafetensorsReader.read(file));
+            SafetensorsFile read = SafetensorsReader.read(file);
+            tensorCount += read.tensors().size();
+            if (tensorCount > SafetensorsReader.MAX_TENSORS) {
+                throw json.fail(at, entry + "the shards read so far hold " + tensorCount + " tensors, more than the "
+                        + SafetensorsReader.MAX_TENSORS + " memwall reads from one model");
+            }
+            shards.put(shard, read);
         }
         for (Map.Entry<String, String> e : weightMap.entrySet()) {
             if (shards.get(e.getValue()).tensor(e.getKey()).isEmpty()) {
@@ -124,13 +145,20 @@ public final class SafetensorsIndex {
             throw json.fail(at, "weight_map must be an object of tensor name to shard file name");
         }
         Map<String, String> map = new LinkedHashMap<>();
+        Map<String, String> shardNames = new HashMap<>();
         while (json.next("index") == JsonToken.FIELD_NAME) {
             String tensor = json.text();
             long entryAt = json.tokenOffset();
             if (json.next("index") != JsonToken.VALUE_STRING) {
                 throw json.fail(entryAt, "weight_map entry " + Json.quote(tensor) + " must be a shard file name");
             }
-            if (map.put(tensor, json.text()) != null) {
+            if (map.size() == SafetensorsReader.MAX_TENSORS && !map.containsKey(tensor)) {
+                throw json.fail(entryAt, "weight_map holds more than " + SafetensorsReader.MAX_TENSORS
+                        + " tensors, the most memwall reads from one model");
+            }
+            // Thousands of entries name the same few shards: one String per shard.
+            String shard = shardNames.computeIfAbsent(json.text(), k -> k);
+            if (map.put(tensor, shard) != null) {
                 throw json.fail(entryAt, "duplicate tensor " + Json.quote(tensor) + " in weight_map");
             }
             offsets.put(tensor, entryAt);
