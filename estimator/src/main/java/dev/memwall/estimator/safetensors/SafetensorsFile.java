@@ -73,6 +73,11 @@ public final class SafetensorsFile {
         return Optional.ofNullable(byName.get(name));
     }
 
+    /** Every tensor by its name (unmodifiable). */
+    Map<String, SafetensorsTensor> byName() {
+        return byName;
+    }
+
     /** The header's {@code __metadata__} strings, in header order; empty when it has none. */
     public Map<String, String> metadata() {
         return metadata;

@@ -50,8 +50,7 @@ public final class SafetensorsIndex {
         if (json.next("index") != JsonToken.START_OBJECT) {
             throw json.fail(json.tokenOffset(), "index is not a JSON object");
         }
-        Map<String, String> weightMap = null;
-        Map<String, Long> entryOffsets = new HashMap<>();
+        Map<String, Entry> weightMap = null;
         OptionalLong declared = null;
         List<String> notes = new ArrayList<>();
         while (json.next("index") == JsonToken.FIELD_NAME) {
@@ -62,7 +61,7 @@ public final class SafetensorsIndex {
                 if (weightMap != null) {
                     throw json.fail(at, "duplicate key \"weight_map\"");
                 }
-                weightMap = readWeightMap(json, value, at, entryOffsets);
+                weightMap = readWeightMap(json, value, at);
             } else if (key.equals("metadata")) {
                 if (declared != null) {
                     throw json.fail(at, "duplicate key \"metadata\"");
@@ -81,12 +80,12 @@ public final class SafetensorsIndex {
         Path dir = indexJson.toAbsolutePath().getParent();
         Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
         long tensorCount = 0;
-        for (Map.Entry<String, String> e : weightMap.entrySet()) {
-            String shard = e.getValue();
+        for (Map.Entry<String, Entry> e : weightMap.entrySet()) {
+            String shard = e.getValue().shard();
             if (shards.containsKey(shard)) {
                 continue;
             }
-            long at = entryOffsets.get(e.getKey());
+            long at = e.getValue().offset();
             String entry = "weight_map entry " + Json.quote(e.getKey()) + ": ";
             if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.contains("..")
                     || shard.indexOf('\0') >= 0) {
@@ -105,17 +104,18 @@ public final class SafetensorsIndex {
             }
             shards.put(shard, read);
         }
-        for (Map.Entry<String, String> e : weightMap.entrySet()) {
-            if (shards.get(e.getValue()).tensor(e.getKey()).isEmpty()) {
-                throw json.fail(entryOffsets.get(e.getKey()), "weight_map maps tensor " + Json.quote(e.getKey())
-                        + " to " + Json.quote(e.getValue()) + ", which does not hold it");
+        for (Map.Entry<String, Entry> e : weightMap.entrySet()) {
+            if (shards.get(e.getValue().shard()).tensor(e.getKey()).isEmpty()) {
+                throw json.fail(e.getValue().offset(), "weight_map maps tensor " + Json.quote(e.getKey())
+                        + " to " + Json.quote(e.getValue().shard()) + ", which does not hold it");
             }
         }
         long held = 0;
         for (SafetensorsFile f : shards.values()) {
             String shard = Json.quote(f.fileName());
             for (SafetensorsTensor t : f.tensors()) {
-                String mapped = weightMap.get(t.name());
+                Entry listed = weightMap.get(t.name());
+                String mapped = listed == null ? null : listed.shard();
                 if (mapped == null) {
                     throw json.fail(-1, "shard " + shard + " holds tensor " + Json.quote(t.name())
                             + ", which the weight_map does not list");
@@ -139,12 +139,16 @@ public final class SafetensorsIndex {
                 declared == null ? OptionalLong.empty() : declared, notes, name);
     }
 
-    private static Map<String, String> readWeightMap(Json json, JsonToken value, long at, Map<String, Long> offsets)
+    /** A weight_map entry: the shard that holds the tensor, and where the entry is in the index (for messages). */
+    private record Entry(String shard, long offset) {
+    }
+
+    private static Map<String, Entry> readWeightMap(Json json, JsonToken value, long at)
             throws ModelFormatException {
         if (value != JsonToken.START_OBJECT) {
             throw json.fail(at, "weight_map must be an object of tensor name to shard file name");
         }
-        Map<String, String> map = new LinkedHashMap<>();
+        Map<String, Entry> map = new LinkedHashMap<>();
         Map<String, String> shardNames = new HashMap<>();
         while (json.next("index") == JsonToken.FIELD_NAME) {
             String tensor = json.text();
@@ -158,10 +162,9 @@ public final class SafetensorsIndex {
             }
             // Thousands of entries name the same few shards: one String per shard.
             String shard = shardNames.computeIfAbsent(json.text(), k -> k);
-            if (map.put(tensor, shard) != null) {
+            if (map.put(tensor, new Entry(shard, entryAt)) != null) {
                 throw json.fail(entryAt, "duplicate tensor " + Json.quote(tensor) + " in weight_map");
             }
-            offsets.put(tensor, entryAt);
         }
         return map;
     }
