@@ -2,6 +2,8 @@
 # The dedicated fuzz run: every fuzzer with CASES cases (default 100,000) instead of the slice ./mvnw verify
 # runs. Each input must be accepted or refused as bad input within 1 s and 64 MiB of allocation; an input that
 # breaks a reader is kept under src/test/resources/.../regressions/ and replayed by every later build.
+# Special files (FIFOs, /dev/zero, directories) are not fuzzed: InputFilesTest and AgentCommandTest refuse each
+# kind in every build, and LargeHeaderIT bounds the largest header a model may have.
 #   bench/fuzz.sh [CASES]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd -P)

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -194,5 +195,28 @@ class MemwallJarIT {
         assertThat(node.err()).isEqualTo("memwall: MEMWALL_NODE: the node name 'gpu-7\\nforged line' has a "
                 + "control character (U+000A) at 5; a node name is one line of printable text"
                 + System.lineSeparator());
+    }
+
+    @Test
+    void specialFilesAreRefusedInOneLineByThePackagedJar(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/zero")), "/dev/zero");
+        String jar = JAR.toAbsolutePath().toString();
+        // /dev/zero reports size 0 and never ends: it ran the agent out of memory. 30 s covers a loaded JVM start.
+        Run config = run(dir, Map.of("MEMWALL_CONFIG", "/dev/zero"), 30, java(), "-jar", jar, "agent");
+        assertThat(config.code()).isEqualTo(2);
+        assertThat(config.err()).isEqualTo("memwall: MEMWALL_CONFIG /dev/zero: is not a regular file (a character "
+                + "device); memwall reads regular files only" + System.lineSeparator());
+        Run token = run(dir, Map.of("MEMWALL_TOKEN_FILE", "/dev/urandom"), 30, java(), "-jar", jar, "agent",
+                "--simulate", "h100-sxm");
+        assertThat(token.code()).isEqualTo(2);
+        assertThat(token.err()).isEqualTo("memwall: --token-file /dev/urandom: is not a regular file (a character "
+                + "device); memwall reads regular files only" + System.lineSeparator());
+        Path fifo = dir.resolve("model.gguf");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        Assumptions.assumeTrue(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo");
+        Run fit = run(dir, Map.of(), 30, java(), "-jar", jar, "fit", fifo.toString());
+        assertThat(fit.code()).isEqualTo(2);
+        assertThat(fit.err()).isEqualTo("memwall: " + fifo + ": is not a regular file (a FIFO); memwall reads "
+                + "regular files only" + System.lineSeparator());
     }
 }

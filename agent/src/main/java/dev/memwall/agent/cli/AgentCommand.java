@@ -2,6 +2,7 @@ package dev.memwall.agent.cli;
 
 import dev.memwall.agent.daemon.Agent;
 import dev.memwall.agent.daemon.AgentSettings;
+import dev.memwall.agent.daemon.SettingsFiles;
 import dev.memwall.agent.daemon.Durations;
 import dev.memwall.agent.fit.FitChoices;
 import dev.memwall.agent.logging.CliLogConfigurator;
@@ -13,11 +14,10 @@ import dev.memwall.estimator.precision.Precisions;
 import dev.memwall.estimator.source.LoadedModel;
 import dev.memwall.estimator.units.AsciiNumbers;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.StringReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,6 +120,9 @@ public final class AgentCommand implements Callable<Integer> {
             + "bounds use theoretical bandwidth.")
     boolean noBench;
 
+    /** Warnings found while reading the settings, logged once logging is set up. */
+    private final List<String> warnings = new ArrayList<>();
+
     /** Where a setting came from, for the start-up line. */
     private final Map<String, String> sources = new LinkedHashMap<>();
 
@@ -155,6 +158,7 @@ public final class AgentCommand implements Callable<Integer> {
 
         CliLogConfigurator.forDaemon(format.equals("json"));
         LOG.info("memwall {} agent: {} ({})", Version.get(), settings.describe(), describeSources());
+        warnings.forEach(LOG::warn);
         if (!settings.postAllowed()) {
             LOG.warn("listening beyond loopback without --token-file: POST /api/v1/bench is refused");
         }
@@ -208,7 +212,9 @@ public final class AgentCommand implements Callable<Integer> {
         String tokenPath = setting.apply("token-file");
         if (tokenPath != null) {
             try {
-                token = AgentSettings.readToken(Path.of(tokenPath));
+                SettingsFiles.Token read = SettingsFiles.readToken(Path.of(tokenPath));
+                token = read.value();
+                read.warning().ifPresent(warnings::add);
             } catch (NoSuchFileException e) {
                 throw new BadInputException("--token-file " + tokenPath + ": no such file");
             } catch (IOException | IllegalArgumentException e) {
@@ -334,12 +340,13 @@ public final class AgentCommand implements Callable<Integer> {
         if (path == null || path.isBlank()) {
             return p;
         }
-        try (InputStream in = Files.newInputStream(Path.of(path))) {
-            p.load(in);
+        String from = config != null ? "--config" : "MEMWALL_CONFIG";
+        try {
+            p.load(new StringReader(SettingsFiles.read(Path.of(path), "config file")));
         } catch (NoSuchFileException e) {
-            throw new BadInputException("--config " + path + ": no such file");
+            throw new BadInputException(from + " " + path + ": no such file");
         } catch (IOException | IllegalArgumentException e) {
-            throw new BadInputException("--config " + path + ": " + e.getMessage());
+            throw new BadInputException(from + " " + path + ": " + e.getMessage());
         }
         List<String> known = List.of("listen", "sample-interval", "bench-interval", "min-bench-interval", "watch",
                 "watch-precisions", "min-precision", "token-file", "busy-below-free", "node", "log-format", "backend", "simulate");

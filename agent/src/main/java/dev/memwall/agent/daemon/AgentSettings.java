@@ -1,7 +1,6 @@
 package dev.memwall.agent.daemon;
 
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -74,14 +73,4 @@ public record AgentSettings(InetSocketAddress listen, Duration sampleInterval, D
                 + " node=" + (node == null ? "none" : node);
     }
 
-    /** Reads a token file: its first line, trimmed; empty is an error. */
-    public static String readToken(Path file) throws java.io.IOException {
-        String text = java.nio.file.Files.readString(file).strip();
-        int newline = text.indexOf('\n');
-        String token = newline < 0 ? text : text.substring(0, newline).strip();
-        if (token.isEmpty()) {
-            throw new IllegalArgumentException(file + " holds no token");
-        }
-        return token;
-    }
 }

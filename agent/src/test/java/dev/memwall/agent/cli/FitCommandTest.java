@@ -1,11 +1,15 @@
 package dev.memwall.agent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -357,5 +361,20 @@ class FitCommandTest {
         CliTest.Result old = CliTest.run("fit", "llama-3.1-8b", "--simulate", "h100-sxm", "--mode", "lora",
                 "--no-flash-attn", "--explain");
         assertThat(old.out()).containsPattern("activations +3[0-9]{2}\\.[0-9]{2} GiB");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"fit, model.gguf", "inspect, model.gguf", "fit, folder/config.json", "inspect, folder/model.safetensors"})
+    void aFifoAsAModelFileIsRefusedInOneLine(String command, String layout) throws Exception {
+        Path fifo = dir.resolve(layout);
+        Files.createDirectories(fifo.getParent());
+        Process p = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        Assumptions.assumeTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "mkfifo");
+        String model = layout.startsWith("folder/") ? fifo.getParent().toString() : fifo.toString();
+        // Opening a FIFO blocks until a writer comes: a regression hangs, so bound it.
+        CliTest.Result r = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> CliTest.run(command, model));
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("memwall: " + fifo + ": is not a regular file (a FIFO); memwall reads regular "
+                + "files only" + System.lineSeparator());
     }
 }

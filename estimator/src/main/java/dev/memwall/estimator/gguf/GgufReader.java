@@ -1,5 +1,6 @@
 package dev.memwall.estimator.gguf;
 
+import dev.memwall.estimator.io.InputFiles;
 import dev.memwall.estimator.io.ModelFormatException;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -9,9 +10,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -62,7 +61,7 @@ public final class GgufReader {
 
     /** Reads the header of {@code file}; the exception messages name it as given. */
     public static GgufFile read(Path file) throws IOException, ModelFormatException {
-        try (SeekableByteChannel channel = Files.newByteChannel(file, StandardOpenOption.READ)) {
+        try (SeekableByteChannel channel = InputFiles.open(file, file.toString())) {
             return read(channel, file.toString(), channel.size());
         }
     }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,12 +32,8 @@ public final class JsonTree {
 
     /** The JSON object in {@code file}; {@code name} is used in messages. */
     public static Map<String, Object> readObject(Path file, String name) throws IOException, ModelFormatException {
-        long size = Files.size(file);
-        if (size > MAX_BYTES) {
-            throw new ModelFormatException(name, -1, "is " + size + " bytes; a JSON file memwall reads is at most "
-                    + MAX_BYTES + " bytes");
-        }
-        return object(Files.readAllBytes(file), name);
+        return object(InputFiles.read(file, name, MAX_BYTES, "a JSON file memwall reads is at most " + MAX_BYTES
+                + " bytes"), name);
     }
 
     /** The JSON object in {@code bytes}. */

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import dev.memwall.estimator.io.ModelFormatException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -70,6 +72,20 @@ final class Json {
         }
     }
 
+    /**
+     * {@code json} read from a stream starting {@code base} bytes into {@code file}; a {@link HeaderStream} checks
+     * UTF-8 as it reads. A read failure other than bad UTF-8 leaves as an {@link UncheckedIOException}.
+     */
+    Json(String file, long base, InputStream json) throws ModelFormatException {
+        this.file = file;
+        this.base = base;
+        try {
+            this.parser = FACTORY.createParser(json);
+        } catch (IOException e) {
+            throw unreadable(e);
+        }
+    }
+
     JsonParser parser() {
         return parser;
     }
@@ -81,7 +97,7 @@ final class Json {
         } catch (JsonProcessingException e) {
             throw syntax(e, what);
         } catch (IOException e) {
-            throw new IllegalStateException("reading a byte array cannot fail", e);
+            throw unreadable(e);
         }
     }
 
@@ -92,7 +108,7 @@ final class Json {
         } catch (JsonProcessingException e) {
             throw syntax(e, what);
         } catch (IOException e) {
-            throw new IllegalStateException("reading a byte array cannot fail", e);
+            throw unreadable(e);
         }
     }
 
@@ -102,7 +118,7 @@ final class Json {
         } catch (JsonProcessingException e) {
             throw syntax(e, "text");
         } catch (IOException e) {
-            throw new IllegalStateException("reading a byte array cannot fail", e);
+            throw unreadable(e);
         }
     }
 
@@ -116,7 +132,7 @@ final class Json {
         } catch (JsonProcessingException e) {
             throw syntax(e, "number");
         } catch (IOException e) {
-            throw new IllegalStateException("reading a byte array cannot fail", e);
+            throw unreadable(e);
         }
     }
 
@@ -134,6 +150,14 @@ final class Json {
     private long absolute(JsonLocation location) {
         long at = location == null ? -1 : location.getByteOffset();
         return at < 0 ? -1 : base + at;
+    }
+
+    /** Bad UTF-8 found by a {@link HeaderStream} is a refusal; anything else is a failure to read. */
+    static ModelFormatException unreadable(IOException e) {
+        if (e instanceof HeaderStream.NotUtf8 n) {
+            return n.refusal;
+        }
+        throw new UncheckedIOException(e);
     }
 
     ModelFormatException fail(long offset, String problem) {

@@ -20,19 +20,17 @@ public final class SafetensorsFile {
     private final Map<String, SafetensorsTensor> byName;
     private final Map<String, String> metadata;
 
+    /** {@code byName} maps each of {@code tensors} by its name; it is kept, not copied (the reader built it). */
     SafetensorsFile(Path file, long headerLength, long fileSize, List<SafetensorsTensor> tensors,
-            Map<String, String> metadata) {
+            Map<String, SafetensorsTensor> byName, Map<String, String> metadata) {
         this.file = Objects.requireNonNull(file, "file");
         this.headerLength = headerLength;
         this.fileSize = fileSize;
         this.tensors = List.copyOf(tensors);
-        Map<String, SafetensorsTensor> names = new LinkedHashMap<>();
-        for (SafetensorsTensor t : this.tensors) {
-            if (names.put(t.name(), t) != null) {
-                throw new IllegalArgumentException("duplicate tensor " + t.name());
-            }
+        if (byName.size() != this.tensors.size()) {
+            throw new IllegalArgumentException(byName.size() + " names for " + this.tensors.size() + " tensors");
         }
-        this.byName = Collections.unmodifiableMap(names);
+        this.byName = Collections.unmodifiableMap(byName);
         this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
     }
 
@@ -73,6 +71,11 @@ public final class SafetensorsFile {
 
     public Optional<SafetensorsTensor> tensor(String name) {
         return Optional.ofNullable(byName.get(name));
+    }
+
+    /** Every tensor by its name (unmodifiable). */
+    Map<String, SafetensorsTensor> byName() {
+        return byName;
     }
 
     /** The header's {@code __metadata__} strings, in header order; empty when it has none. */

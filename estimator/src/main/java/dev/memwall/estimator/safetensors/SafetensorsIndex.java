@@ -1,8 +1,11 @@
 package dev.memwall.estimator.safetensors;
 
 import com.fasterxml.jackson.core.JsonToken;
+import dev.memwall.estimator.io.InputFiles;
 import dev.memwall.estimator.io.ModelFormatException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,16 +33,24 @@ public final class SafetensorsIndex {
     /** The model, with {@code bits} (2, 3, 4 or 8) per packed GPTQ/AWQ value. */
     public static SafetensorsModel read(Path indexJson, int bits) throws IOException, ModelFormatException {
         String name = indexJson.toString();
-        long size = Files.size(indexJson);
-        if (size > Json.MAX_JSON_BYTES) {
-            throw new ModelFormatException(name, -1, "index is " + size + " bytes, over the 100 MiB cap");
+        try (FileChannel ch = InputFiles.open(indexJson, name)) {
+            long size = ch.size();
+            if (size > Json.MAX_JSON_BYTES) {
+                throw new ModelFormatException(name, -1, "index is " + size + " bytes, over the 100 MiB cap");
+            }
+            // Streamed from the file like a header: the index's bytes are never held whole.
+            return read(indexJson, name, new Json(name, 0, new HeaderStream(ch, name, 0, size, "index")), bits);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
-        Json json = new Json(name, 0, Files.readAllBytes(indexJson), "index");
+    }
+
+    private static SafetensorsModel read(Path indexJson, String name, Json json, int bits)
+            throws IOException, ModelFormatException {
         if (json.next("index") != JsonToken.START_OBJECT) {
             throw json.fail(json.tokenOffset(), "index is not a JSON object");
         }
-        Map<String, String> weightMap = null;
-        Map<String, Long> entryOffsets = new HashMap<>();
+        Map<String, Entry> weightMap = null;
         OptionalLong declared = null;
         List<String> notes = new ArrayList<>();
         while (json.next("index") == JsonToken.FIELD_NAME) {
@@ -50,7 +61,7 @@ public final class SafetensorsIndex {
                 if (weightMap != null) {
                     throw json.fail(at, "duplicate key \"weight_map\"");
                 }
-                weightMap = readWeightMap(json, value, at, entryOffsets);
+                weightMap = readWeightMap(json, value, at);
             } else if (key.equals("metadata")) {
                 if (declared != null) {
                     throw json.fail(at, "duplicate key \"metadata\"");
@@ -68,12 +79,13 @@ public final class SafetensorsIndex {
         }
         Path dir = indexJson.toAbsolutePath().getParent();
         Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : weightMap.entrySet()) {
-            String shard = e.getValue();
+        long tensorCount = 0;
+        for (Map.Entry<String, Entry> e : weightMap.entrySet()) {
+            String shard = e.getValue().shard();
             if (shards.containsKey(shard)) {
                 continue;
             }
-            long at = entryOffsets.get(e.getKey());
+            long at = e.getValue().offset();
             String entry = "weight_map entry " + Json.quote(e.getKey()) + ": ";
             if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.contains("..")
                     || shard.indexOf('\0') >= 0) {
@@ -81,22 +93,29 @@ public final class SafetensorsIndex {
                         + " must be a file name without a path or \"..\"");
             }
             Path file = dir.resolve(shard);
-            if (!Files.isRegularFile(file)) {
+            if (!Files.exists(file)) {
                 throw json.fail(at, entry + "shard " + Json.quote(shard) + " does not exist next to the index");
             }
-            shards.put(shard, SafetensorsReader.read(file));
+            SafetensorsFile read = SafetensorsReader.read(file);
+            tensorCount += read.tensors().size();
+            if (tensorCount > SafetensorsReader.MAX_TENSORS) {
+                throw json.fail(at, entry + "the shards read so far hold " + tensorCount + " tensors, more than the "
+                        + SafetensorsReader.MAX_TENSORS + " memwall reads from one model");
+            }
+            shards.put(shard, read);
         }
-        for (Map.Entry<String, String> e : weightMap.entrySet()) {
-            if (shards.get(e.getValue()).tensor(e.getKey()).isEmpty()) {
-                throw json.fail(entryOffsets.get(e.getKey()), "weight_map maps tensor " + Json.quote(e.getKey())
-                        + " to " + Json.quote(e.getValue()) + ", which does not hold it");
+        for (Map.Entry<String, Entry> e : weightMap.entrySet()) {
+            if (shards.get(e.getValue().shard()).tensor(e.getKey()).isEmpty()) {
+                throw json.fail(e.getValue().offset(), "weight_map maps tensor " + Json.quote(e.getKey())
+                        + " to " + Json.quote(e.getValue().shard()) + ", which does not hold it");
             }
         }
         long held = 0;
         for (SafetensorsFile f : shards.values()) {
             String shard = Json.quote(f.fileName());
             for (SafetensorsTensor t : f.tensors()) {
-                String mapped = weightMap.get(t.name());
+                Entry listed = weightMap.get(t.name());
+                String mapped = listed == null ? null : listed.shard();
                 if (mapped == null) {
                     throw json.fail(-1, "shard " + shard + " holds tensor " + Json.quote(t.name())
                             + ", which the weight_map does not list");
@@ -120,22 +139,32 @@ public final class SafetensorsIndex {
                 declared == null ? OptionalLong.empty() : declared, notes, name);
     }
 
-    private static Map<String, String> readWeightMap(Json json, JsonToken value, long at, Map<String, Long> offsets)
+    /** A weight_map entry: the shard that holds the tensor, and where the entry is in the index (for messages). */
+    private record Entry(String shard, long offset) {
+    }
+
+    private static Map<String, Entry> readWeightMap(Json json, JsonToken value, long at)
             throws ModelFormatException {
         if (value != JsonToken.START_OBJECT) {
             throw json.fail(at, "weight_map must be an object of tensor name to shard file name");
         }
-        Map<String, String> map = new LinkedHashMap<>();
+        Map<String, Entry> map = new LinkedHashMap<>();
+        Map<String, String> shardNames = new HashMap<>();
         while (json.next("index") == JsonToken.FIELD_NAME) {
             String tensor = json.text();
             long entryAt = json.tokenOffset();
             if (json.next("index") != JsonToken.VALUE_STRING) {
                 throw json.fail(entryAt, "weight_map entry " + Json.quote(tensor) + " must be a shard file name");
             }
-            if (map.put(tensor, json.text()) != null) {
+            if (map.size() == SafetensorsReader.MAX_TENSORS && !map.containsKey(tensor)) {
+                throw json.fail(entryAt, "weight_map holds more than " + SafetensorsReader.MAX_TENSORS
+                        + " tensors, the most memwall reads from one model");
+            }
+            // Thousands of entries name the same few shards: one String per shard.
+            String shard = shardNames.computeIfAbsent(json.text(), k -> k);
+            if (map.put(tensor, new Entry(shard, entryAt)) != null) {
                 throw json.fail(entryAt, "duplicate tensor " + Json.quote(tensor) + " in weight_map");
             }
-            offsets.put(tensor, entryAt);
         }
         return map;
     }

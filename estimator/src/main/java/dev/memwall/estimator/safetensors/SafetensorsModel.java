@@ -102,15 +102,20 @@ public final class SafetensorsModel {
         if (bits != 2 && bits != 3 && bits != 4 && bits != 8) {
             throw new IllegalArgumentException("bits must be 2, 3, 4 or 8, was " + bits);
         }
-        Map<String, SafetensorsTensor> byName = new HashMap<>();
+        // One shard's own map serves as it is; several are joined (a second map of every tensor).
+        Map<String, SafetensorsTensor> byName = shards.size() == 1 ? shards.get(0).byName() : new HashMap<>();
+        int count = 0;
         for (SafetensorsFile f : shards) {
-            for (SafetensorsTensor t : f.tensors()) {
-                if (byName.put(t.name(), t) != null) {
-                    throw new IllegalArgumentException("tensor " + t.name() + " is in more than one shard");
+            count += f.tensors().size();
+            if (shards.size() > 1) {
+                for (SafetensorsTensor t : f.tensors()) {
+                    if (byName.put(t.name(), t) != null) {
+                        throw new IllegalArgumentException("tensor " + t.name() + " is in more than one shard");
+                    }
                 }
             }
         }
-        List<ModelTensor> tensors = new ArrayList<>(byName.size());
+        List<ModelTensor> tensors = new ArrayList<>(count);
         Set<QuantizationScheme> seen = EnumSet.noneOf(QuantizationScheme.class);
         try {
             for (SafetensorsFile f : shards) {

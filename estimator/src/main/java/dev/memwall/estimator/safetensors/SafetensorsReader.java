@@ -1,33 +1,43 @@
 package dev.memwall.estimator.safetensors;
 
 import com.fasterxml.jackson.core.JsonToken;
+import dev.memwall.estimator.io.InputFiles;
 import dev.memwall.estimator.io.ModelFormatException;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Reads and checks the header of a {@code .safetensors} file (8-byte little-endian header length in bytes, that
  * many bytes of UTF-8 JSON, then the data section) without reading the tensor data.
  *
  * <p>Everything malformed is a {@link ModelFormatException} naming the file and the byte offset. The header may be
- * at most 100 MiB. Unlike upstream, gaps between tensors and bytes after the last one are allowed.
+ * at most 100 MiB and {@link #MAX_TENSORS} tensors; it is parsed as it streams from the file, so memory follows the
+ * tensors kept, not the header's bytes. Unlike upstream, gaps between tensors and bytes after the last one are
+ * allowed.
  */
 public final class SafetensorsReader {
     private static final String METADATA = "__metadata__";
+
+    /**
+     * Most tensors read from one file or from one model's shards together. Each costs about 300 bytes of heap once
+     * read (name, shape, range, the map by name, the model's entry), so this bounds what a header can make memwall
+     * hold: 500,000 read within a 256 MiB heap (LargeHeaderIT). Published checkpoints list far fewer: tens of
+     * thousands for the largest mixture-of-experts models.
+     */
+    public static final int MAX_TENSORS = 500_000;
 
     private SafetensorsReader() {
     }
@@ -35,7 +45,7 @@ public final class SafetensorsReader {
     /** The file's header, checked against the file's size. */
     public static SafetensorsFile read(Path file) throws IOException, ModelFormatException {
         String name = file.toString();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = InputFiles.open(file, name)) {
             long size = ch.size();
             if (size < 8) {
                 throw new ModelFormatException(name, 0, "file is " + size
@@ -56,9 +66,12 @@ public final class SafetensorsReader {
                 throw new ModelFormatException(name, 0, "header length " + shown
                         + " exceeds the 100 MiB (104857600-byte) cap");
             }
-            ByteBuffer header = ByteBuffer.allocate((int) n);
-            readFully(ch, header, 8, name);
-            return parse(file, name, header.array(), size);
+            HeaderStream header = new HeaderStream(ch, name, 8, 8 + n, "header");
+            try {
+                return parse(file, name, header, n, size);
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
         }
     }
 
@@ -73,16 +86,19 @@ public final class SafetensorsReader {
         }
     }
 
-    private static SafetensorsFile parse(Path file, String name, byte[] header, long fileSize)
-            throws ModelFormatException {
-        long dataSection = fileSize - 8 - header.length;
-        Json json = new Json(name, 8, header, "header");
+    /**
+     * Parses the header as it streams from the file. What stays in memory is what the result holds (each tensor's
+     * name, dtype, shape and range) plus one offset per tensor for messages, never the header's bytes.
+     */
+    private static SafetensorsFile parse(Path file, String name, HeaderStream header, long headerLength,
+            long fileSize) throws IOException, ModelFormatException {
+        long dataSection = fileSize - 8 - headerLength;
+        Json json = new Json(name, 8, header);
         if (json.next("header") != JsonToken.START_OBJECT) {
             throw json.fail(json.tokenOffset(), "header is not a JSON object");
         }
-        List<SafetensorsTensor> tensors = new ArrayList<>();
-        List<Long> offsets = new ArrayList<>();
-        Set<String> names = new HashSet<>();
+        LinkedHashMap<String, SafetensorsTensor> tensors = new LinkedHashMap<>();
+        long[] offsets = new long[64];
         Map<String, String> metadata = null;
         while (json.next("header") == JsonToken.FIELD_NAME) {
             String key = json.text();
@@ -94,22 +110,57 @@ public final class SafetensorsReader {
                 }
                 metadata = readMetadata(json, value, at);
             } else {
-                if (!names.add(key)) {
+                if (tensors.containsKey(key)) {
                     throw json.fail(at, "duplicate tensor " + Json.quote(key));
                 }
-                tensors.add(readTensor(json, key, value, at, dataSection));
-                offsets.add(at);
+                if (tensors.size() == MAX_TENSORS) {
+                    throw json.fail(at, "header holds more than " + MAX_TENSORS
+                            + " tensors, the most memwall reads from one model");
+                }
+                if (tensors.size() == offsets.length) {
+                    offsets = Arrays.copyOf(offsets, offsets.length * 2);
+                }
+                offsets[tensors.size()] = at;
+                tensors.put(key, readTensor(json, key, value, at, dataSection));
             }
         }
-        long end = Math.max(0, json.endOffset() - 8);
-        for (long i = end; i < header.length; i++) {
-            byte b = header[(int) i];
-            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
-                throw json.fail(8 + i, "trailing data after the header object");
+        requireOnlyWhitespace(json, header);
+        List<SafetensorsTensor> list = List.copyOf(tensors.values());
+        checkOverlaps(json, list, offsets);
+        return new SafetensorsFile(file, headerLength, fileSize, list, tensors,
+                metadata == null ? Map.of() : metadata);
+    }
+
+    /** After the header object, only whitespace up to the end of the header: what the parser holds, then the rest. */
+    private static void requireOnlyWhitespace(Json json, HeaderStream header) throws IOException, ModelFormatException {
+        long at = json.endOffset();
+        ByteArrayOutputStream buffered = new ByteArrayOutputStream();
+        try {
+            json.parser().releaseBuffered(buffered);
+        } catch (IOException e) {
+            throw Json.unreadable(e);
+        }
+        byte[] chunk = buffered.toByteArray();
+        int n = chunk.length;
+        while (true) {
+            for (int i = 0; i < n; i++, at++) {
+                byte b = chunk[i];
+                if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                    throw json.fail(at, "trailing data after the header object");
+                }
+            }
+            if (chunk.length < 8192) {
+                chunk = new byte[8192];
+            }
+            try {
+                n = header.read(chunk, 0, chunk.length);
+            } catch (HeaderStream.NotUtf8 e) {
+                throw e.refusal;
+            }
+            if (n < 0) {
+                return;
             }
         }
-        checkOverlaps(json, tensors, offsets);
-        return new SafetensorsFile(file, header.length, fileSize, tensors, metadata == null ? Map.of() : metadata);
     }
 
     private static Map<String, String> readMetadata(Json json, JsonToken value, long at) throws ModelFormatException {
@@ -247,7 +298,7 @@ public final class SafetensorsReader {
     }
 
     /** Ranges may leave gaps but may not share a byte; empty tensors share none. */
-    private static void checkOverlaps(Json json, List<SafetensorsTensor> tensors, List<Long> offsets)
+    private static void checkOverlaps(Json json, List<SafetensorsTensor> tensors, long[] offsets)
             throws ModelFormatException {
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < tensors.size(); i++) {
@@ -265,7 +316,7 @@ public final class SafetensorsReader {
                 int later = Math.max(i, previous);
                 SafetensorsTensor a = later == i ? p : t;
                 SafetensorsTensor b = later == i ? t : p;
-                throw json.fail(offsets.get(later), "tensors " + Json.quote(a.name()) + " " + range(a) + " and "
+                throw json.fail(offsets[later], "tensors " + Json.quote(a.name()) + " " + range(a) + " and "
                         + Json.quote(b.name()) + " " + range(b) + " overlap");
             }
             if (previous < 0 || t.dataEnd() > tensors.get(previous).dataEnd()) {

@@ -155,7 +155,8 @@ public final class ModelSources {
         List<Path> out = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             for (Path p : s) {
-                if (p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(suffix) && Files.isRegularFile(p)) {
+                if (p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(suffix) && Files.exists(p)
+                        && !Files.isDirectory(p)) {
                     out.add(p);
                 }
             }

@@ -116,6 +116,26 @@ class SafetensorsReaderTest {
                 .hasMessage(file + ": byte 0: header length 104857601 exceeds the 100 MiB (104857600-byte) cap");
     }
 
+    /** The header streams in 64 KiB chunks: problems past the first chunk are found at their byte. */
+    @Test
+    void problemsPastTheFirstChunkAreFoundAtTheirByte() throws Exception {
+        String pad = " ".repeat(200_000);
+        Path late = write(raw(pad.length() + 2 + 5, "{}" + pad + "  x  ", 0));
+        assertThatThrownBy(() -> SafetensorsReader.read(late))
+                .hasMessage(late + ": byte " + (8 + 2 + 200_000 + 2) + ": trailing data after the header object");
+        String prefix = "{\"__metadata__\":{\"k\":\"" + "a".repeat(150_000);
+        byte[] header = (prefix + "\u00e9\"}}").getBytes(StandardCharsets.UTF_8);
+        header[prefix.length() + 1] = 'x'; // the second byte of the e-acute: a cut sequence
+        Path bad = write(bytes(header));
+        assertThatThrownBy(() -> SafetensorsReader.read(bad))
+                .hasMessage(bad + ": byte " + (8 + prefix.length()) + ": header is not valid UTF-8");
+        // Characters of 2, 3 and 4 bytes (a 9-byte period) fall across the reads' boundaries and are fine.
+        String text = "\u00e9\u20ac\ud83d\ude00".repeat(30_000);
+        Path split = new SafetensorsWriter().metadata("k", text).tensor("t", SafetensorsDtype.F32, 1)
+                .write(dir.resolve("split.safetensors"));
+        assertThat(SafetensorsReader.read(split).metadata()).containsEntry("k", text);
+    }
+
     static Stream<Arguments> badJson() {
         String deep = "{\"t\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4],\"x\":" + "[".repeat(70)
                 + "]".repeat(70) + "}}";
