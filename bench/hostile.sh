@@ -95,6 +95,8 @@ for mode in training lora qlora; do
     row "fit --context 10000000 --batch 64 $mode" "2|3" -- "$memwall" fit --simulate h100-sxm llama-3.1-8b --context 10000000 --batch 64 \
         --mode "$mode"
 done
+row "fit --context 10000000 --batch 64 training --no-flash-attn" 2 -- "$memwall" fit --simulate h100-sxm \
+    llama-3.1-8b --context 10000000 --batch 64 --mode training --no-flash-attn
 # Echoed text.
 row "fit --context ESC and newline" 2 -- "$memwall" fit --simulate h100-sxm llama-3.1-8b --context $'\e[31m1\n2'
 row "fit --context Arabic-Indic 100" 2 -- "$memwall" fit --simulate h100-sxm llama-3.1-8b --context $'\u0661\u0660\u0660'
@@ -141,6 +143,10 @@ http() {
 if [ -z "$port" ]; then
     echo "the agent did not start: $(cat "$work/agent.log")"; exit 1
 fi
+for _ in $(seq 100); do   # /api/v1/fit answers 503 until the first reading
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ] && break
+    sleep 0.1
+done
 for mode in training lora qlora; do
     http "GET fit context 10M batch 64 $mode" "400|200" "/api/v1/fit?model=llama-3.1-8b&context=10000000&batch=64&mode=$mode"
 done
