@@ -103,39 +103,32 @@ class FitOptionSpacePropertiesTest {
                 });
     }
 
+    /** Option name -> value for each (name, Optional value) pair whose value is present, in order. */
+    private static Map<String, String> present(Object... namesAndValues) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            String name = (String) namesAndValues[i];
+            ((java.util.Optional<?>) namesAndValues[i + 1]).ifPresent(v -> m.put(name, (String) v));
+        }
+        return m;
+    }
+
     private Arbitrary<Case> anyOptions() {
         Arbitrary<String> model = Arbitraries.of(MODELS);
         Arbitrary<String> number = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.of(NUMBERS)),
                 Tuple.of(1, Arbitraries.of(BAD_NUMBERS)));
         Arbitrary<Map<String, String>> sizes = Combinators.combine(number.optional(0.5), number.optional(0.5),
                 number.optional(0.2), number.optional(0.2), number.optional(0.2), number.optional(0.2))
-                .as((context, batch, ubatch, threads, rank, zero) -> {
-                    Map<String, String> m = new LinkedHashMap<>();
-                    context.ifPresent(v -> m.put("context", v));
-                    batch.ifPresent(v -> m.put("batch", v));
-                    ubatch.ifPresent(v -> m.put("ubatch", v));
-                    threads.ifPresent(v -> m.put("threads", v));
-                    rank.ifPresent(v -> m.put("lora-rank", v));
-                    zero.ifPresent(v -> m.put("zero", v));
-                    return m;
-                });
+                .as((context, batch, ubatch, threads, rank, zero) -> present("context", context, "batch", batch,
+                        "ubatch", ubatch, "threads", threads, "lora-rank", rank, "zero", zero));
         Arbitrary<Map<String, String>> choices = Combinators.combine(Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.of(MODES)),
                 Tuple.of(1, Arbitraries.just("training"))).optional(0.6), Arbitraries.of(RUNTIMES).optional(0.6), Arbitraries.of(PRECISIONS).optional(0.4),
                 Arbitraries.of(KV).optional(0.3), Arbitraries.of(MIN_PRECISION).optional(0.2),
                 Arbitraries.of(DTYPES).optional(0.15), Arbitraries.of(VLLM_VERSIONS).optional(0.15),
                 Arbitraries.of(UTILIZATION).optional(0.15))
-                .as((mode, runtime, precision, kv, min, dtype, version, util) -> {
-                    Map<String, String> m = new LinkedHashMap<>();
-                    mode.ifPresent(v -> m.put("mode", v));
-                    runtime.ifPresent(v -> m.put("runtime", v));
-                    precision.ifPresent(v -> m.put("precision", v));
-                    kv.ifPresent(v -> m.put("kv-precision", v));
-                    min.ifPresent(v -> m.put("min-precision", v));
-                    dtype.ifPresent(v -> m.put("dtype", v));
-                    version.ifPresent(v -> m.put("vllm-version", v));
-                    util.ifPresent(v -> m.put("gpu-memory-utilization", v));
-                    return m;
-                });
+                .as((mode, runtime, precision, kv, min, dtype, version, util) -> present("mode", mode, "runtime",
+                        runtime, "precision", precision, "kv-precision", kv, "min-precision", min, "dtype", dtype,
+                        "vllm-version", version, "gpu-memory-utilization", util));
         Arbitrary<Boolean> coherent = Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.just(true)),
                 Tuple.of(1, Arbitraries.just(false)));
         return Combinators.combine(model, sizes, choices, Arbitraries.of(DEVICES), Arbitraries.of(true, false),
