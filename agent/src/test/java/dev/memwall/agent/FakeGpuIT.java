@@ -90,7 +90,9 @@ class FakeGpuIT {
         assertThat(bw.get("theoretical_bytes_per_second").asLong()).isEqualTo(3_352_320_000_000L);
         for (String kind : List.of("read", "copy", "host_to_device", "device_to_host")) {
             assertThat(bw.get(kind + "_bytes_per_second").asLong()).as(kind).isPositive();
-            assertThat(bw.get(kind).get("samples").asInt()).as(kind).isEqualTo(5);
+            // Sampling stops when three samples agree within 2%, at 20 samples or after half a second.
+            assertThat(bw.get(kind).get("samples").asInt()).as(kind).isBetween(3, 20);
+            assertThat(bw.get(kind).get("spread").asDouble()).as(kind).isNotNegative();
         }
         JsonNode a = h100.get("attributes");
         assertThat(a.get("compute_capability").asText()).isEqualTo("9.0");

@@ -81,7 +81,7 @@ class MemwallJarIT {
                     .isIn(before.get(i).globalMemSize(), after.get(i).globalMemSize());
             assertThat(d.get("bandwidth").get("read_bytes_per_second").asLong()).isPositive();
             assertThat(d.get("bandwidth").get("copy_bytes_per_second").asLong()).isPositive();
-            assertThat(d.get("bandwidth").get("read").get("samples").asInt()).isGreaterThanOrEqualTo(5);
+            assertThat(d.get("bandwidth").get("read").get("samples").asInt()).isBetween(3, 20);
         }
     }
 
@@ -143,6 +143,13 @@ class MemwallJarIT {
         Run second = run(dir, Map.of(), 60, copy.resolve("memwall").toString(), "--version");
         assertThat(second.code()).isZero();
         assertThat(second.err()).isEmpty();
+        // A changed test does not go into the jar: no rebuild.
+        try (Stream<Path> tests = Files.walk(copy.resolve("agent/src/test/java"))) {
+            Path test = tests.filter(Files::isRegularFile).findFirst().orElseThrow();
+            Files.setLastModifiedTime(test, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        }
+        Run unchanged = run(dir, Map.of(), 60, copy.resolve("memwall").toString(), "--version");
+        assertThat(unchanged.err()).isEmpty();
         // A changed source makes the jar stale again.
         Path source = copy.resolve("agent/src/main/java/dev/memwall/agent/cli/Main.java");
         Files.setLastModifiedTime(source, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));

@@ -10,9 +10,10 @@ import java.util.Objects;
  * @param bytesPerSecond    the median of the samples, in bytes per second, counting {@link BandwidthKind#counted()}
  * @param bytesPerPass      bytes counted in one timed pass (a copy of N bytes counts 2N)
  * @param bufferBytes       size of each buffer used
- * @param samples           number of timed passes the median is taken over (0 when not measured)
+ * @param samples           number of timed samples taken (0 when not measured)
  * @param minBytesPerSecond the slowest sample
  * @param maxBytesPerSecond the fastest sample
+ * @param converged         true when sampling stopped because the last samples agreed
  * @param secondsSpent      wall time the whole measurement took, set-up and warm-up included
  * @param method            how: {@code opencl-read-kernel}, {@code clEnqueueCopyBuffer}, {@code simulated}
  * @param notes             caveats a reader should know (e.g. buffer smaller than 4x the cache)
@@ -25,6 +26,7 @@ public record BandwidthMeasurement(
         int samples,
         double minBytesPerSecond,
         double maxBytesPerSecond,
+        boolean converged,
         double secondsSpent,
         String method,
         List<String> notes) {
@@ -47,12 +49,24 @@ public record BandwidthMeasurement(
     }
 
     /**
-     * A figure from timed passes: the median of bytesPerPass / seconds over the samples.
+     * A figure from a fixed number of timed passes: the median over all of them (converged when they all agree
+     * within 2%).
      *
      * @param passSeconds device time of each timed pass, in seconds
      */
     public static BandwidthMeasurement ofSamples(BandwidthKind kind, long bytesPerPass, long bufferBytes,
             double[] passSeconds, double secondsSpent, String method, List<String> notes) {
+        return ofSamples(kind, bytesPerPass, bufferBytes, Sampler.Samples.of(passSeconds, passSeconds.length, 0.02),
+                secondsSpent, method, notes);
+    }
+
+    /**
+     * A figure from samples: bytesPerPass / seconds for each, the median over all of them (robust to the odd
+     * slow sample, and to a pass that alternates between two speeds), with the slowest and fastest sample.
+     */
+    public static BandwidthMeasurement ofSamples(BandwidthKind kind, long bytesPerPass, long bufferBytes,
+            Sampler.Samples samples, double secondsSpent, String method, List<String> notes) {
+        double[] passSeconds = samples.seconds();
         double[] rates = new double[passSeconds.length];
         double min = Double.MAX_VALUE;
         double max = 0;
@@ -64,13 +78,18 @@ public record BandwidthMeasurement(
             min = Math.min(min, rates[i]);
             max = Math.max(max, rates[i]);
         }
-        return new BandwidthMeasurement(kind, Stats.median(rates), bytesPerPass, bufferBytes, rates.length, min,
-                max, secondsSpent, method, notes);
+        return new BandwidthMeasurement(kind, Stats.median(rates), bytesPerPass, bufferBytes, rates.length, min, max,
+                samples.converged(), secondsSpent, method, notes);
+    }
+
+    /** (fastest - slowest) / figure: how far apart the samples were. */
+    public double spread() {
+        return (maxBytesPerSecond - minBytesPerSecond) / bytesPerSecond;
     }
 
     /** A figure taken from the hardware catalog for a simulated device: nothing was measured. */
     public static BandwidthMeasurement simulated(BandwidthKind kind, double bytesPerSecond) {
-        return new BandwidthMeasurement(kind, bytesPerSecond, 0, 0, 0, bytesPerSecond, bytesPerSecond, 0,
+        return new BandwidthMeasurement(kind, bytesPerSecond, 0, 0, 0, bytesPerSecond, bytesPerSecond, false, 0,
                 SIMULATED, List.of("catalog figure for a simulated device, not measured"));
     }
 

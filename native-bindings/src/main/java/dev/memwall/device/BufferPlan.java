@@ -2,16 +2,19 @@ package dev.memwall.device;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * The size of each benchmark buffer: the largest allowed by min(cap, fraction of free memory or of total when
- * free is unknown, half the largest single allocation). It should be at least {@code cacheMultiple} x the
- * last-level cache; when the bounds do not allow that, the bounds win (never take more memory than allowed) and
- * a note says the figure may include cache hits.
+ * The size of the benchmark buffer. It is sized by the cache it must defeat: {@code cacheMultiple} x the
+ * last-level cache, and at least the default for the kind of memory (1 GiB of device memory, which a GPU fills
+ * in a millisecond; 256 MiB of host memory, which a CPU device touches page by page). It never exceeds the
+ * bounds: a fraction of free memory (of total when free is unknown) and the largest single allocation. When
+ * the bounds leave less than the cache asks for, the bounds win and a note says the figure may include cache
+ * hits.
  *
- * @param bufferBytes size of each buffer, a multiple of {@link #ALIGN_BYTES}
- * @param limitBytes  the upper bound that applied
- * @param limitReason which bound that was, in words
+ * @param bufferBytes size of the buffer, a multiple of {@link #ALIGN_BYTES}
+ * @param limitBytes  the size that applied before alignment
+ * @param limitReason what decided it, in words
  * @param notes       caveats for the reader
  */
 public record BufferPlan(long bufferBytes, long limitBytes, String limitReason, List<String> notes) {
@@ -31,13 +34,23 @@ public record BufferPlan(long bufferBytes, long limitBytes, String limitReason, 
      * @param totalBytes         total device memory
      * @param freeBytes          free device memory, or null when unknown
      * @param maxAllocationBytes largest single allocation, or null when unknown
-     * @param cacheBytes         last-level cache size, or null when unknown
+     * @param cacheBytes         last-level cache size, or null (or 0) when unknown
+     * @param hostMemory         true when the device's memory is the host's (a CPU device)
      * @throws DeviceException when the bounds leave less than {@link #MIN_BUFFER_BYTES}
      */
     public static BufferPlan of(long totalBytes, Long freeBytes, Long maxAllocationBytes, Long cacheBytes,
-            BenchmarkSettings settings) throws DeviceException {
-        long limit = settings.maxBufferBytes();
-        String reason = "the " + human(limit) + " cap";
+            boolean hostMemory, BenchmarkSettings settings) throws DeviceException {
+        boolean cacheKnown = cacheBytes != null && cacheBytes > 0;
+        long wanted = hostMemory ? settings.hostBufferBytes() : settings.deviceBufferBytes();
+        String reason = "the " + human(wanted) + " default for " + (hostMemory ? "host" : "device") + " memory";
+        // A driver may report any cache size: the product stops at Long.MAX_VALUE.
+        long cacheWants = !cacheKnown ? 0 : cacheBytes > Long.MAX_VALUE / settings.cacheMultiple()
+                ? Long.MAX_VALUE : cacheBytes * settings.cacheMultiple();
+        if (cacheWants > wanted) {
+            wanted = cacheWants;
+            reason = settings.cacheMultiple() + "x the " + human(cacheBytes) + " cache";
+        }
+        long limit = wanted;
         long base = freeBytes != null ? freeBytes : totalBytes;
         long share = (long) (base * settings.memoryFraction());
         if (share < limit) {
@@ -45,9 +58,9 @@ public record BufferPlan(long bufferBytes, long limitBytes, String limitReason, 
             reason = Math.round(settings.memoryFraction() * 100) + "% of "
                     + (freeBytes != null ? "free" : "total (free unknown)") + " memory";
         }
-        if (maxAllocationBytes != null && maxAllocationBytes / 2 < limit) {
-            limit = maxAllocationBytes / 2;
-            reason = "half the largest single allocation";
+        if (maxAllocationBytes != null && maxAllocationBytes < limit) {
+            limit = maxAllocationBytes;
+            reason = "the largest single allocation";
         }
         long buffer = limit / ALIGN_BYTES * ALIGN_BYTES;
         if (buffer < MIN_BUFFER_BYTES) {
@@ -55,17 +68,17 @@ public record BufferPlan(long bufferBytes, long limitBytes, String limitReason, 
                     + ", at least " + human(MIN_BUFFER_BYTES) + " needed");
         }
         List<String> notes = new ArrayList<>();
-        if (cacheBytes != null && cacheBytes > 0) {
-            long wanted = cacheBytes * settings.cacheMultiple();
-            if (wanted > buffer) {
-                notes.add("buffer " + human(buffer) + " is below " + settings.cacheMultiple() + "x the "
-                        + human(cacheBytes) + " cache (limited by " + reason + "); cache hits may raise the figure");
-            }
+        if (cacheKnown && cacheWants > buffer) {
+            notes.add("buffer " + human(buffer) + " is below " + settings.cacheMultiple() + "x the "
+                    + human(cacheBytes) + " cache (limited by " + reason + "); cache hits may raise the figure");
+        } else if (!cacheKnown && hostMemory) {
+            notes.add("the cache size is not reported here; the " + human(buffer) + " buffer defeats a cache of up "
+                    + "to " + human(buffer / settings.cacheMultiple()));
         }
         return new BufferPlan(buffer, limit, reason, notes);
     }
 
     private static String human(long bytes) {
-        return String.format(java.util.Locale.ROOT, "%.0f MiB", bytes / (double) (1L << 20));
+        return String.format(Locale.ROOT, "%.0f MiB", bytes / (double) (1L << 20));
     }
 }

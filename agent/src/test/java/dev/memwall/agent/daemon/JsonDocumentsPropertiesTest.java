@@ -142,9 +142,9 @@ class JsonDocumentsPropertiesTest {
         DeviceIdentity id = new DeviceIdentity("opencl:0.0", "opencl", "pthread-cpu", "AuthenticAMD", DeviceType.CPU,
                 "6.0", "Portable Computing Language", null, null, 21 * GIB, 4 * GIB, 1L << 25, 2, null);
         BandwidthResult b = new BandwidthResult(
-                new BandwidthMeasurement(BandwidthKind.READ, read, 1L << 30, 1L << 30, 5, read, read, 0.1,
+                new BandwidthMeasurement(BandwidthKind.READ, read, 1L << 30, 1L << 30, 5, read, read, true, 0.1,
                         "opencl-read-kernel", List.of()),
-                new BandwidthMeasurement(BandwidthKind.COPY, copy, 2L << 30, 1L << 30, 5, copy, copy, 0.5,
+                new BandwidthMeasurement(BandwidthKind.COPY, copy, 2L << 30, 1L << 30, 5, copy, copy, true, 0.5,
                         "clEnqueueCopyBuffer", List.of()), theoretical, 0.6, null);
         ProbeReport.DeviceReport d = new ProbeReport.DeviceReport(id, MemoryReading.totalOnly(21 * GIB), null, b, null,
                 null, Map.of());

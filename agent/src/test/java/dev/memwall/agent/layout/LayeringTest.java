@@ -25,7 +25,8 @@ class LayeringTest {
             "org.jocl.", List.of("native-bindings/src/main/java/dev/memwall/device/opencl/"),
             "jcuda.", List.of("native-bindings/src/main/java/dev/memwall/device/cuda/"),
             "com.sun.jna.", List.of("native-bindings/src/main/java/dev/memwall/device/cuda/",
-                    "native-bindings/src/main/java/dev/memwall/device/nvml/"),
+                    "native-bindings/src/main/java/dev/memwall/device/nvml/",
+                    "native-bindings/src/main/java/dev/memwall/device/host/"),
             "oshi.", List.of("native-bindings/src/main/java/dev/memwall/device/host/"));
 
     @Test

@@ -7,6 +7,7 @@ import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.device.BufferPlan;
 import dev.memwall.device.DeviceException;
+import dev.memwall.device.Sampler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
 /**
  * CUDA bandwidth: the read-only streaming kernel (PTX shipped in the jar, compiled by the driver), a
  * device-to-device copy, and host-to-device / device-to-host over pinned memory. Timed with CUDA events on one
- * stream: 3 warm-up passes, then the median of the samples, each of {@link #PASSES_PER_SAMPLE} passes.
+ * stream: 3 warm-up passes, then samples until they converge, each of {@link #PASSES_PER_SAMPLE} passes.
  * Everything it creates is freed in {@link #close()}, also after an error, and the primary context it retained
  * is released.
  */
@@ -73,10 +74,9 @@ final class CudaBandwidth implements AutoCloseable {
             long[] free = new long[1];
             long[] total = new long[1];
             Cu.check(JCudaDriver.cuMemGetInfo(free, total), "cuMemGetInfo", id);
-            BenchmarkSettings cuda = new BenchmarkSettings(Math.max(WARMUP_PASSES, settings.warmupPasses()),
-                    settings.samples(), settings.maxBufferBytes(), settings.memoryFraction(), L2_MULTIPLE,
-                    settings.seed());
-            BufferPlan plan = BufferPlan.of(total[0], free[0], null, device.identity().globalCacheBytes(), cuda);
+            BenchmarkSettings cuda = settings.withWarmupPasses(WARMUP_PASSES).withCacheMultiple(L2_MULTIPLE);
+            BufferPlan plan = BufferPlan.of(total[0], free[0], null, device.identity().globalCacheBytes(), false,
+                    cuda);
             List<String> notes = new ArrayList<>(plan.notes());
             long bytes = plan.bufferBytes();
             for (int attempt = 1;; attempt++) {
@@ -135,26 +135,26 @@ final class CudaBandwidth implements AutoCloseable {
         Pass read = () -> Cu.check(JCudaDriver.cuLaunchKernel(kernel, blocks, 1, 1, THREADS_PER_BLOCK, 1, 1, 0, stream,
                 params, null), "cuLaunchKernel(read_stream)", id);
         long phase = System.nanoTime();
-        double[] readSeconds = sample(read, begin, end, settings);
+        Sampler.Samples readSeconds = sample(read, begin, end, settings);
         verifyRead(out, hostView, vectors, threads);
         BandwidthMeasurement readResult = BandwidthMeasurement.ofSamples(BandwidthKind.READ, bytes, bytes, readSeconds,
                 seconds(phase), READ_METHOD, notes);
 
         CUdeviceptr dst = alloc(bytes);
         phase = System.nanoTime();
-        double[] copySeconds = sample(() -> Cu.check(JCudaDriver.cuMemcpyDtoDAsync(dst, src, bytes, stream),
+        Sampler.Samples copySeconds = sample(() -> Cu.check(JCudaDriver.cuMemcpyDtoDAsync(dst, src, bytes, stream),
                 "cuMemcpyDtoDAsync", id), begin, end, settings);
         verifyCopy(dst, bytes, hostView, host);
         BandwidthMeasurement copyResult = BandwidthMeasurement.ofSamples(BandwidthKind.COPY, 2 * bytes, bytes,
                 copySeconds, seconds(phase), COPY_METHOD, notes);
 
         phase = System.nanoTime();
-        double[] h2dSeconds = sample(() -> Cu.check(JCudaDriver.cuMemcpyHtoDAsync(dst, host, hostBytes, stream),
+        Sampler.Samples h2dSeconds = sample(() -> Cu.check(JCudaDriver.cuMemcpyHtoDAsync(dst, host, hostBytes, stream),
                 "cuMemcpyHtoDAsync", id), begin, end, settings);
         BandwidthMeasurement h2d = BandwidthMeasurement.ofSamples(BandwidthKind.HOST_TO_DEVICE, hostBytes, hostBytes,
                 h2dSeconds, seconds(phase), H2D_METHOD, List.of());
         phase = System.nanoTime();
-        double[] d2hSeconds = sample(() -> Cu.check(JCudaDriver.cuMemcpyDtoHAsync(host, src, hostBytes, stream),
+        Sampler.Samples d2hSeconds = sample(() -> Cu.check(JCudaDriver.cuMemcpyDtoHAsync(host, src, hostBytes, stream),
                 "cuMemcpyDtoHAsync", id), begin, end, settings);
         BandwidthMeasurement d2h = BandwidthMeasurement.ofSamples(BandwidthKind.DEVICE_TO_HOST, hostBytes, hostBytes,
                 d2hSeconds, seconds(phase), D2H_METHOD, List.of());
@@ -174,17 +174,19 @@ final class CudaBandwidth implements AutoCloseable {
         void run() throws DeviceException;
     }
 
-    /** Warm-up passes, then samples of {@link #PASSES_PER_SAMPLE} passes between two events; seconds per pass. */
-    private double[] sample(Pass pass, CUevent begin, CUevent end, BenchmarkSettings settings) throws DeviceException {
+    /**
+     * Warm-up passes, then samples of {@link #PASSES_PER_SAMPLE} passes between two events until they converge
+     * ({@link Sampler}); seconds per pass.
+     */
+    private Sampler.Samples sample(Pass pass, CUevent begin, CUevent end, BenchmarkSettings settings)
+            throws DeviceException {
         for (int i = 0; i < settings.warmupPasses(); i++) {
             Cancellation.check(id);
             pass.run();
         }
         Cu.check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize", id);
-        double[] perPass = new double[settings.samples()];
         float[] ms = new float[1];
-        for (int i = 0; i < perPass.length; i++) {
-            Cancellation.check(id);
+        return Sampler.take(() -> {
             Cu.check(JCudaDriver.cuEventRecord(begin, stream), "cuEventRecord", id);
             for (int p = 0; p < PASSES_PER_SAMPLE; p++) {
                 pass.run();
@@ -195,9 +197,8 @@ final class CudaBandwidth implements AutoCloseable {
             if (!(ms[0] > 0)) {
                 throw new DeviceException("CUDA events on " + id + " timed a sample at " + ms[0] + " ms");
             }
-            perPass[i] = ms[0] / 1000.0 / PASSES_PER_SAMPLE;
-        }
-        return perPass;
+            return ms[0] / 1000.0 / PASSES_PER_SAMPLE;
+        }, settings, id);
     }
 
     /** Threads 0..1023: each folded vectors t, t + T, ... of the source, whose bytes repeat the host block. */

@@ -1,7 +1,6 @@
 package dev.memwall.device.opencl;
 
 import dev.memwall.device.BandwidthKind;
-import dev.memwall.device.Cancellation;
 import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.BenchmarkSettings;
@@ -9,6 +8,9 @@ import dev.memwall.device.BufferPlan;
 import dev.memwall.device.DeviceException;
 import dev.memwall.device.DeviceIdentity;
 import dev.memwall.device.DeviceType;
+import dev.memwall.device.Sampler;
+import dev.memwall.device.host.HostCaches;
+import dev.memwall.device.host.HostPages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,8 +18,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.List;
 import java.util.Locale;
 import org.jocl.CL;
 import org.jocl.Pointer;
@@ -103,12 +107,20 @@ final class OpenClBandwidth implements AutoCloseable {
     static BandwidthResult measure(cl_device_id device, DeviceIdentity identity, Long freeBytes,
             BenchmarkSettings settings) throws DeviceException {
         long started = System.nanoTime();
-        BufferPlan plan = BufferPlan.of(identity.totalBytes(), freeBytes, identity.maxAllocationBytes(),
-                identity.globalCacheBytes(), settings);
-        LOG.debug("{}: benchmark buffers of {} bytes ({}), {} warm-up pass(es), {} samples", identity.id(),
-                plan.bufferBytes(), plan.limitReason(), settings.warmupPasses(), settings.samples());
+        boolean hostMemory = identity.type() == DeviceType.CPU;
+        Long cache = identity.globalCacheBytes();
+        if (hostMemory) {
+            // A CPU device's cache is the host's: the driver may report less than the last level (or nothing).
+            Long host = HostCaches.lastLevelBytes();
+            cache = host != null && (cache == null || host > cache) ? host : cache;
+        }
+        BufferPlan plan = BufferPlan.of(identity.totalBytes(), freeBytes, identity.maxAllocationBytes(), cache,
+                hostMemory, settings);
+        LOG.debug("{}: benchmark buffer of {} bytes ({}), {} warm-up pass(es), {} to {} samples", identity.id(),
+                plan.bufferBytes(), plan.limitReason(), settings.warmupPasses(), settings.minSamples(),
+                settings.maxSamples());
         try (OpenClBandwidth bench = new OpenClBandwidth(device, identity.id())) {
-            return bench.run(plan, shapeFor(identity.type()), settings, started);
+            return bench.run(plan, hostMemory, shapeFor(identity.type()), settings, started);
         }
     }
 
@@ -125,8 +137,13 @@ final class OpenClBandwidth implements AutoCloseable {
         return type == DeviceType.CPU ? new Shape(16, 8, 64) : new Shape(4, 16, 256);
     }
 
-    private BandwidthResult run(BufferPlan plan, Shape wanted, BenchmarkSettings settings, long started)
-            throws DeviceException {
+    /**
+     * One buffer serves both figures: filled once, read whole for READ, then copied from its first half to its
+     * second for COPY (bytes read + written per pass = the buffer). On a CPU device the buffer is host memory
+     * mapped with huge pages where the kernel gives them, so the fill costs few page faults.
+     */
+    private BandwidthResult run(BufferPlan plan, boolean hostMemory, Shape wanted, BenchmarkSettings settings,
+            long started) throws DeviceException {
         long bytes = plan.bufferBytes();
         int[] err = new int[1];
         context = CL.clCreateContext(null, 1, new cl_device_id[] {device}, null, null, err);
@@ -146,67 +163,95 @@ final class OpenClBandwidth implements AutoCloseable {
         Shape shape = new Shape(fitted.lanes(), fitted.fetch(),
                 Math.min(fitted.localSize(), kernelWorkGroupSize(read)));
         long local = shape.localSize();
-        if (bytes % shape.bytesPerGroup() != 0 || bytes % 64 != 0) {
+        if (bytes % shape.bytesPerGroup() != 0 || bytes % 128 != 0) {
             throw new DeviceException("buffer of " + bytes + " bytes is not a multiple of the kernel's "
                     + shape.bytesPerGroup() + "-byte block on " + deviceId);
         }
         long readGlobal = bytes / ((long) shape.lanes() * 4 * shape.fetch());
+        LOG.debug("{}: context, queue and kernels took {} ms", deviceId, millisSince(started));
 
-        cl_mem src = buffer(bytes);
+        long phase = System.nanoTime();
+        List<String> notes = new ArrayList<>(plan.notes());
+        cl_mem buf = hostMemory ? hostBuffer(bytes, notes) : null;
+        if (buf == null) {
+            buf = buffer(bytes);
+        }
         cl_mem out = buffer(readGlobal * Sizeof.cl_uint);
         int seed = (int) (settings.seed() ^ (settings.seed() >>> 32));
-        setArg(fill, 0, src);
+        setArg(fill, 0, buf);
         ClCalls.check(CL.clSetKernelArg(fill, 1, Sizeof.cl_uint, Pointer.to(new int[] {seed})), "clSetKernelArg",
                 deviceId);
         enqueue(fill, bytes / 64, null);
         ClCalls.check(CL.clFinish(queue), "clFinish", deviceId);
+        LOG.debug("{}: allocating and filling {} bytes took {} ms", deviceId, bytes, millisSince(phase));
 
-        LOG.debug("{}: context, kernels and random fill of {} bytes took {} ms", deviceId, bytes, millisSince(started));
-        setArg(read, 0, src);
+        setArg(read, 0, buf);
         setArg(read, 1, out);
-        long readStarted = System.nanoTime();
+        phase = System.nanoTime();
         for (int i = 0; i < settings.warmupPasses(); i++) {
             enqueue(read, readGlobal, local);
         }
-        double[] readSeconds = new double[settings.samples()];
-        for (int i = 0; i < readSeconds.length; i++) {
-            Cancellation.check(deviceId);
-            readSeconds[i] = timed(() -> enqueueEvent(read, readGlobal, local));
-        }
+        Sampler.Samples readSamples = Sampler.take(() -> timed(() -> enqueueEvent(read, readGlobal, local)),
+                settings, deviceId);
         verifyRead(out, shape, seed);
-        double readSpent = (System.nanoTime() - readStarted) / 1e9;
         BandwidthMeasurement readResult = BandwidthMeasurement.ofSamples(BandwidthKind.READ, bytes, bytes,
-                readSeconds, readSpent, READ_METHOD, plan.notes());
+                readSamples, seconds(phase), READ_METHOD, notes);
+        LOG.debug("{}: read: {} samples in {} ms: {} GB/s", deviceId, readSamples.seconds().length,
+                millisSince(phase), gbPerSecond(bytes, readSamples));
 
-        LOG.debug("{}: read passes took {} ms", deviceId, millisSince(readStarted));
-        long copyStarted = System.nanoTime();
-        cl_mem dst = buffer(bytes);
-        // Touch the destination with the (parallel) fill kernel first: a driver that maps pages on first use
-        // would otherwise charge page faults to the first copy.
-        setArg(fill, 0, dst);
-        enqueue(fill, bytes / 64, null);
-        ClCalls.check(CL.clFinish(queue), "clFinish", deviceId);
+        phase = System.nanoTime();
+        long half = bytes / 2;
+        cl_mem whole = buf;
         for (int i = 0; i < settings.warmupPasses(); i++) {
-            copy(src, dst, bytes, null);
+            copy(whole, half, null);
         }
-        ClCalls.check(CL.clFinish(queue), "clFinish", deviceId);
-        LOG.debug("{}: destination fill and copy warm-up took {} ms", deviceId, millisSince(copyStarted));
-        double[] copySeconds = new double[settings.samples()];
-        for (int i = 0; i < copySeconds.length; i++) {
-            Cancellation.check(deviceId);
-            copySeconds[i] = timed(() -> {
-                cl_event event = new cl_event();
-                copy(src, dst, bytes, event);
-                return event;
-            });
+        Sampler.Samples copySamples = Sampler.take(() -> timed(() -> {
+            cl_event event = new cl_event();
+            copy(whole, half, event);
+            return event;
+        }), settings, deviceId);
+        verifyCopy(whole, half);
+        BandwidthMeasurement copyResult = BandwidthMeasurement.ofSamples(BandwidthKind.COPY, bytes, half,
+                copySamples, seconds(phase), COPY_METHOD, notes);
+        LOG.debug("{}: copy: {} samples in {} ms: {} GB/s", deviceId, copySamples.seconds().length,
+                millisSince(phase), gbPerSecond(bytes, copySamples));
+        return new BandwidthResult(readResult, copyResult, null, seconds(started), null);
+    }
+
+    /**
+     * The buffer of a CPU device in host memory mapped here with huge pages asked for, or null when that is not
+     * possible (the driver then allocates it). Unmapped after the buffer is released.
+     */
+    private cl_mem hostBuffer(long bytes, List<String> notes) throws DeviceException {
+        HostPages pages = HostPages.map(bytes);
+        if (pages == null) {
+            return null;
         }
-        verifyCopy(src, dst, bytes);
-        double copySpent = (System.nanoTime() - copyStarted) / 1e9;
-        BandwidthMeasurement copyResult = BandwidthMeasurement.ofSamples(BandwidthKind.COPY, 2 * bytes, bytes,
-                copySeconds, copySpent, COPY_METHOD, plan.notes());
-        LOG.debug("{}: read {} B/s, copy {} B/s over {} B buffers", deviceId, readResult.bytesPerSecond(),
-                copyResult.bytesPerSecond(), bytes);
-        return new BandwidthResult(readResult, copyResult, null, (System.nanoTime() - started) / 1e9, null);
+        releases.push(pages::close);
+        int[] err = new int[1];
+        cl_mem mem = CL.clCreateBuffer(context, CL.CL_MEM_READ_WRITE | CL.CL_MEM_USE_HOST_PTR, bytes,
+                Pointer.to(pages.buffer()), err);
+        if (err[0] != CL.CL_SUCCESS) {
+            LOG.debug("{}: a buffer on host memory mapped here was refused ({}); the driver allocates it", deviceId,
+                    ClCalls.name(err[0]));
+            return null;
+        }
+        releases.push(() -> CL.clReleaseMemObject(mem));
+        notes.add("the benchmark took " + (bytes >> 20) + " MiB of host memory"
+                + (pages.hugePagesAdvised() ? " (huge pages asked for)" : ""));
+        return mem;
+    }
+
+    private static String gbPerSecond(long bytes, Sampler.Samples samples) {
+        StringBuilder sb = new StringBuilder();
+        for (double s : samples.seconds()) {
+            sb.append(sb.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.1f", bytes / s / 1e9));
+        }
+        return sb.append(samples.converged() ? " (converged)" : " (not converged)").toString();
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
     }
 
     private Shape fitShape(Shape wanted) throws DeviceException {
@@ -301,8 +346,9 @@ final class OpenClBandwidth implements AutoCloseable {
         return event;
     }
 
-    private void copy(cl_mem src, cl_mem dst, long bytes, cl_event event) throws DeviceException {
-        ClCalls.check(CL.clEnqueueCopyBuffer(queue, src, dst, 0, 0, bytes, 0, null, event), "clEnqueueCopyBuffer",
+    /** Copies the buffer's first half onto its second (the regions do not overlap). */
+    private void copy(cl_mem buf, long half, cl_event event) throws DeviceException {
+        ClCalls.check(CL.clEnqueueCopyBuffer(queue, buf, buf, 0, half, half, 0, null, event), "clEnqueueCopyBuffer",
                 deviceId);
     }
 
@@ -354,16 +400,16 @@ final class OpenClBandwidth implements AutoCloseable {
         }
     }
 
-    /** Compares both ends of the copy's source and destination. */
-    private void verifyCopy(cl_mem src, cl_mem dst, long bytes) throws DeviceException {
-        int n = (int) Math.min(VERIFY_BYTES, bytes / 2);
-        for (long offset : new long[] {0, bytes - n}) {
+    /** Compares both ends of the copy's source half and destination half. */
+    private void verifyCopy(cl_mem buf, long half) throws DeviceException {
+        int n = (int) Math.min(VERIFY_BYTES, half / 2);
+        for (long offset : new long[] {0, half - n}) {
             byte[] a = new byte[n];
             byte[] b = new byte[n];
-            ClCalls.check(CL.clEnqueueReadBuffer(queue, src, CL.CL_TRUE, offset, n, Pointer.to(a), 0, null, null),
+            ClCalls.check(CL.clEnqueueReadBuffer(queue, buf, CL.CL_TRUE, offset, n, Pointer.to(a), 0, null, null),
                     "clEnqueueReadBuffer", deviceId);
-            ClCalls.check(CL.clEnqueueReadBuffer(queue, dst, CL.CL_TRUE, offset, n, Pointer.to(b), 0, null, null),
-                    "clEnqueueReadBuffer", deviceId);
+            ClCalls.check(CL.clEnqueueReadBuffer(queue, buf, CL.CL_TRUE, half + offset, n, Pointer.to(b), 0, null,
+                    null), "clEnqueueReadBuffer", deviceId);
             if (!Arrays.equals(a, b)) {
                 throw new DeviceException("copy on " + deviceId + " did not reproduce the source at byte offset "
                         + offset);

@@ -166,7 +166,9 @@ class CudaOnFakeDriverTest {
         Device d = cudaDevices().get(0);
         BandwidthResult r = d.measureBandwidth(BenchmarkSettings.defaults());
         for (var m : List.of(r.read(), r.copy(), r.hostToDevice(), r.deviceToHost())) {
-            assertThat(m.samples()).isEqualTo(5);
+            // Sampling stops when three samples agree within 2% (the fake times passes on the host clock).
+            assertThat(m.samples()).isBetween(3, 20);
+            assertThat(m.converged() || m.samples() == 20 || m.secondsSpent() >= 0.5).isTrue();
             assertThat(m.bytesPerSecond()).isPositive();
         }
         // At most min(1 GiB, 10% of free) per buffer: free is 768 MiB less the 256 MiB context.
@@ -176,9 +178,9 @@ class CudaOnFakeDriverTest {
         assertThat(r.read().method()).isEqualTo("cuda-read-kernel");
         assertThat(r.copy().method()).isEqualTo("cuMemcpyDtoDAsync");
         assertThat(r.theoreticalBytesPerSecond()).isEqualTo(3_352_320_000_000L);
-        // 3 warm-up passes and 5 samples of 8 passes each.
-        assertThat(FakeDriver.cudaCalls("cuMemcpyDtoDAsync_v2")).isEqualTo(3 + 5 * 8);
-        assertThat(FakeDriver.cudaCalls("cuLaunchKernel")).isEqualTo(3 + 5 * 8);
+        // 3 warm-up passes and each sample of 8 passes.
+        assertThat(FakeDriver.cudaCalls("cuMemcpyDtoDAsync_v2")).isEqualTo(3 + r.copy().samples() * 8);
+        assertThat(FakeDriver.cudaCalls("cuLaunchKernel")).isEqualTo(3 + r.read().samples() * 8);
         assertThat(FakeDriver.cudaCalls("cuModuleLoadDataEx")).isEqualTo(1);
     }
 
@@ -188,7 +190,7 @@ class CudaOnFakeDriverTest {
         FakeDriver.injectCuda("cuMemAlloc_v2", 1, 2, -1, false);
         BandwidthResult r = d.measureBandwidth(BenchmarkSettings.defaults());
         assertThat(r.read().notes()).anyMatch(n -> n.startsWith("out of memory with "));
-        assertThat(r.read().samples()).isEqualTo(5);
+        assertThat(r.read().samples()).isBetween(3, 20);
     }
 
     @Test
@@ -253,7 +255,7 @@ class CudaOnFakeDriverTest {
         FakeDriver.injectCuda(function, 1, 999, 0, false);
         BandwidthResult r = d.measureBandwidth(BenchmarkSettings.defaults());
         // The figures were measured before the releases; they stand.
-        assertThat(r.read().samples()).isEqualTo(5);
+        assertThat(r.read().samples()).isBetween(3, 20);
         assertThat(CudaReleases.failures() - before).isEqualTo(1);
         assertThat(new CudaBackend().releaseFailures()).isEqualTo(CudaReleases.failures());
         assertThat(CudaReleases.lastFailure()).isEqualTo(call + " failed on cuda:0: CUDA_ERROR_UNKNOWN (999)");
