@@ -1,5 +1,7 @@
 package dev.memwall.device;
 
+import dev.memwall.device.host.HostLoad;
+
 /**
  * A device's bandwidth figures. Any of them may be {@code null}: not measured, failed, or unknown.
  *
@@ -10,6 +12,7 @@ package dev.memwall.device;
  * @param error                          why a measurement failed, or null
  * @param hostToDevice                   pinned host memory to device, or null where not measured
  * @param deviceToHost                   device to pinned host memory, or null where not measured
+ * @param load                           what else the host's CPUs did meanwhile, or null where not measured
  */
 public record BandwidthResult(
         BandwidthMeasurement read,
@@ -18,7 +21,8 @@ public record BandwidthResult(
         double secondsSpent,
         String error,
         BandwidthMeasurement hostToDevice,
-        BandwidthMeasurement deviceToHost) {
+        BandwidthMeasurement deviceToHost,
+        HostLoad load) {
 
     public BandwidthResult {
         if (read != null && read.kind() != BandwidthKind.READ) {
@@ -39,6 +43,18 @@ public record BandwidthResult(
             throw new IllegalArgumentException(
                     "theoreticalBytesPerSecond must be > 0, was " + theoreticalBytesPerSecond);
         }
+    }
+
+    /** Without a reading of the host's load. */
+    public BandwidthResult(BandwidthMeasurement read, BandwidthMeasurement copy, Long theoreticalBytesPerSecond,
+            double secondsSpent, String error, BandwidthMeasurement hostToDevice, BandwidthMeasurement deviceToHost) {
+        this(read, copy, theoreticalBytesPerSecond, secondsSpent, error, hostToDevice, deviceToHost, null);
+    }
+
+    /** The same figures with the host's load while they were taken. */
+    public BandwidthResult withLoad(HostLoad hostLoad) {
+        return new BandwidthResult(read, copy, theoreticalBytesPerSecond, secondsSpent, error, hostToDevice,
+                deviceToHost, hostLoad);
     }
 
     /** Read and copy only, as backends without host transfers measure. */

@@ -5,6 +5,7 @@ import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.device.Availability;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.BenchmarkSettings;
+import dev.memwall.device.host.HostLoad;
 import dev.memwall.device.Device;
 import dev.memwall.device.DeviceBackend;
 import dev.memwall.device.DeviceException;
@@ -57,6 +58,9 @@ public final class ProbeRunner {
         this(Clock.systemUTC(), HostProbe::read);
     }
 
+    /** The longest wait for the JVM's own threads to go quiet before a benchmark. */
+    private static final long QUIET_WAIT_NANOS = 300_000_000L;
+
     ProbeRunner(Clock clock, Supplier<HostMemory> hostReader) {
         this.clock = clock;
         this.hostReader = hostReader;
@@ -69,11 +73,35 @@ public final class ProbeRunner {
      * @param settings benchmark settings, or null to skip the benchmark
      */
     public ProbeReport run(List<DeviceBackend> backends, BenchmarkSettings settings, Progress progress) {
+        return run(backends, settings, progress, () -> { });
+    }
+
+    /**
+     * Probes as {@link #run(List, BenchmarkSettings, Progress)}, doing {@code beside} on a thread of its own
+     * while the drivers load (e.g. loading what the caller needs afterwards); it is finished before the
+     * benchmark starts (without a benchmark it may still be running when this returns).
+     */
+    public ProbeReport run(List<DeviceBackend> backends, BenchmarkSettings settings, Progress progress,
+            Runnable beside) {
         Instant started = clock.instant();
         // Host memory is read beside the devices (OSHI's first use costs tens of milliseconds).
         CompletableFuture<HostMemory> hostReading = CompletableFuture.supplyAsync(hostReader,
                 daemon("memwall-host-memory"));
+        CompletableFuture<Void> besideDone = CompletableFuture.runAsync(beside, daemon("memwall-beside"));
         Discovered discovered = discover(backends);
+        if (settings != null) {
+            // The benchmark has the CPUs to itself: on a CPU device a thread of ours would take a core from it.
+            try {
+                besideDone.join();
+            } catch (CompletionException e) {
+                LOG.debug("work beside the probe failed", e.getCause());
+            }
+            try {
+                hostReading.join();
+            } catch (CompletionException e) {
+                // reported below
+            }
+        }
         List<BackendReport> backendReports = discovered.backends();
         List<Device> devices = discovered.devices();
         List<DeviceFailure> failures = discovered.failures();
@@ -177,7 +205,13 @@ public final class ProbeRunner {
         } else {
             progress.benchmarking(index, count, device.identity().id(), device.identity().name());
             try {
+                // Not while the JVM is still compiling what ran before (it takes a core a benchmark needs).
+                long waited = HostLoad.awaitQuietJvm(QUIET_WAIT_NANOS);
+                LOG.debug("{}: waited {} ms for the JVM's compiler and collector to go quiet", device.identity().id(),
+                        waited / 1_000_000);
+                HostLoad.Mark mark = HostLoad.mark();
                 bandwidth = device.measureBandwidth(settings);
+                bandwidth = bandwidth.withLoad(HostLoad.since(mark));
             } catch (DeviceException | RuntimeException | LinkageError e) {
                 LOG.debug("bandwidth of {} failed", device.identity().id(), e);
                 bandwidthError = message(e);

@@ -8,6 +8,7 @@ import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceFailure;
 import dev.memwall.device.DeviceIdentity;
 import dev.memwall.device.MemoryReading;
+import dev.memwall.device.host.HostLoad;
 import dev.memwall.estimator.fit.Verdict;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -129,6 +130,8 @@ public final class ProbeJson {
         bandwidth.put("host_to_device", b == null ? null : measurement(b.hostToDevice()));
         bandwidth.put("device_to_host", b == null ? null : measurement(b.deviceToHost()));
         bandwidth.put("seconds", b == null || b.read() == null || !b.read().measured() ? null : b.secondsSpent());
+        HostLoad load = b == null ? null : b.load();
+        bandwidth.put("host_load", load == null ? null : hostLoad(load));
         bandwidth.put("error", d.bandwidthError());
         m.put("bandwidth", bandwidth);
         m.put("attributes", d.attributes());
@@ -156,6 +159,17 @@ public final class ProbeJson {
         return m;
     }
 
+    /** What else the host's CPUs did during the benchmark. */
+    private static Map<String, Object> hostLoad(HostLoad load) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("other_cpu_cores", load.otherCores());
+        m.put("jvm_cpu_cores", load.jvmCores());
+        m.put("cpu_cores", load.cores());
+        m.put("load_average", load.loadAverage());
+        m.put("busy", load.busy());
+        return m;
+    }
+
     private static Map<String, Object> measurement(BandwidthMeasurement x) {
         if (x == null) {
             return null;
@@ -169,6 +183,8 @@ public final class ProbeJson {
         m.put("samples", x.samples());
         m.put("min_bytes_per_second", x.measured() ? x.minBytesPerSecond() : null);
         m.put("max_bytes_per_second", x.measured() ? x.maxBytesPerSecond() : null);
+        m.put("spread", x.measured() ? x.spread() : null);
+        m.put("converged", x.measured() ? x.converged() : null);
         m.put("seconds", x.secondsSpent());
         m.put("notes", x.notes());
         return m;

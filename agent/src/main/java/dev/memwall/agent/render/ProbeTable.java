@@ -3,10 +3,12 @@ package dev.memwall.agent.render;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
+import dev.memwall.device.BandwidthKind;
 import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceFailure;
 import dev.memwall.device.MemoryReading;
+import dev.memwall.device.host.HostLoad;
 import dev.memwall.estimator.fit.Verdict;
 import dev.memwall.estimator.units.Quantities;
 import java.util.ArrayList;
@@ -21,6 +23,8 @@ import java.util.Set;
 public final class ProbeTable {
 
     static final String UNKNOWN = "-";
+    /** Samples further apart than this (fastest - slowest, over the figure) get a note. */
+    static final double SPREAD_NOTE = 0.10;
 
     private ProbeTable() {
     }
@@ -184,11 +188,29 @@ public final class ProbeTable {
                     continue;
                 }
                 if (m.measured()) {
-                    notes.add(String.format(Locale.ROOT, "%s: %s: %s over %s buffers, median of %d, %.2f s",
-                            id, m.kind().word(), m.kind().counted(), Quantities.mib(m.bufferBytes()), m.samples(),
+                    notes.add(String.format(Locale.ROOT, "%s: %s: %s over %s, median of %d samples (%s), %.2f s",
+                            id, m.kind().word(), m.kind().counted(), m.kind() == BandwidthKind.COPY
+                                    ? "the two " + Quantities.mib(m.bufferBytes()) + " halves of one buffer"
+                                    : "a " + Quantities.mib(m.bufferBytes()) + " buffer", m.samples(),
+                            m.converged() ? "the last three agreed within 2%" : "they never settled",
                             m.secondsSpent()));
+                    if (m.spread() > SPREAD_NOTE) {
+                        notes.add(String.format(Locale.ROOT, "%s: %s: samples disagreed by %.0f%% (%s to %s); "
+                                + "the figure is the median", id, m.kind().word(),
+                                m.spread() * 100, Quantities.gbPerSecond(m.minBytesPerSecond()),
+                                Quantities.gbPerSecond(m.maxBytesPerSecond())));
+                    }
                 }
                 m.notes().forEach(n -> notes.add(id + ": " + n));
+            }
+            HostLoad load = b.load();
+            if (load != null && load.busy()) {
+                notes.add(String.format(Locale.ROOT, "%s: other processes kept %.1f and memwall's own compiler and "
+                        + "collector %.1f of the host's %d CPU cores busy during the benchmark%s; its figures may be "
+                        + "low", id, load.otherCores() == null ? 0 : load.otherCores(),
+                        load.jvmCores() == null ? 0 : load.jvmCores(), load.cores(),
+                        load.loadAverage() == null ? "" : String.format(Locale.ROOT, " (load average %.2f)",
+                                load.loadAverage())));
             }
         }
         return new ArrayList<>(notes);

@@ -1,0 +1,65 @@
+package dev.memwall.device.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class HostLoadTest {
+
+    @Test
+    void seesAnotherProcessSpinningButNotThisOne() throws Exception {
+        assumeTrue(Files.isReadable(Path.of("/proc/stat")), "Linux /proc only");
+        // This process spins a thread: its own time is not "others".
+        HostLoad.Mark mark = HostLoad.mark();
+        long until = System.nanoTime() + 400_000_000L;
+        long x = 0;
+        while (System.nanoTime() < until) {
+            x += System.nanoTime() & 1;
+        }
+        HostLoad own = HostLoad.since(mark);
+        assertThat(x).isNotNegative();
+        assertThat(own.otherCores()).as("others while only this process spun").isLessThan(0.5);
+
+        // Another process spinning one core for the same time is seen as about one core.
+        Process spinner = new ProcessBuilder("sh", "-c", "while :; do :; done").start();
+        try {
+            Thread.sleep(100);
+            mark = HostLoad.mark();
+            Thread.sleep(600);
+            HostLoad other = HostLoad.since(mark);
+            assertThat(other.otherCores()).as("one spinning process").isBetween(0.6, 1.5);
+            assertThat(other.cores()).isPositive();
+            assertThat(other.loadAverage()).isNotNull().isNotNegative();
+            assertThat(other.busy()).isEqualTo(other.otherCores() >= HostLoad.BUSY_SHARE * other.cores());
+        } finally {
+            spinner.destroyForcibly();
+            spinner.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void busyIsAShareOfTheHostsCores() {
+        assertThat(new HostLoad(0.1, 2, 0.5).busy()).isFalse();
+        assertThat(new HostLoad(0.2, 2, 1.0).busy()).isTrue();
+        assertThat(new HostLoad(3.0, 64, 3.0).busy()).isFalse();
+        assertThat(new HostLoad(null, 2, null).busy()).isFalse();
+        assertThat(new HostLoad(0.0, 2, 0.5, 0.3).busy()).isTrue();
+        assertThat(new HostLoad(null, 2, null, 0.1).busy()).isFalse();
+    }
+
+    @Test
+    void theJvmsOwnThreadsAreMeasuredAndAWaitForThemEnds() {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/task")), "Linux /proc only");
+        assertThat(JvmThreads.cpuNanos()).isNotNull().isPositive();
+        assertThat(JvmThreads.housekeeping("C2 CompilerThre")).isTrue();
+        assertThat(JvmThreads.housekeeping("GC Thread#0")).isTrue();
+        assertThat(JvmThreads.housekeeping("main")).isFalse();
+        long waited = HostLoad.awaitQuietJvm(300_000_000L);
+        assertThat(waited).isBetween(0L, 1_000_000_000L);
+        assertThat(HostLoad.since(HostLoad.mark()).jvmCores()).isNotNull();
+    }
+}
