@@ -2,9 +2,9 @@ package dev.memwall.agent.cli;
 
 import dev.memwall.agent.render.OneLine;
 import dev.memwall.estimator.units.AsciiNumbers;
-
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -21,6 +21,16 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        if (args.length == 1 && ("--version".equals(args[0]) || "-V".equals(args[0]))) {
+            // Two lines need neither the command-line parser nor logging: answered before either starts.
+            PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+            for (String line : Version.lines()) {
+                out.println(line);
+            }
+            out.flush();
+            return;
+        }
+        EarlyStart.begin(args);
         PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         int code = run(args, out, err);
@@ -31,7 +41,7 @@ public final class Main {
 
     /** Runs memwall with these arguments, writing to the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cmd = commandLine(out, err);
+        CommandLine cmd = commandLine(out, err, args);
         try {
             return cmd.execute(args);
         } catch (Error e) {
@@ -78,8 +88,51 @@ public final class Main {
         }
     }
 
-    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+    /** The subcommands, in the order help lists them. */
+    private static final List<String> SUBCOMMANDS = List.of("probe", "fit", "agent", "gpus", "models", "inspect",
+            "help");
+
+    /** A new instance of the subcommand; a switch rather than method references (see {@link AsciiInt}). */
+    private static Object subcommand(String name) {
+        switch (name) {
+            case "probe":
+                return new ProbeCommand();
+            case "fit":
+                return new FitCommand();
+            case "agent":
+                return new AgentCommand();
+            case "gpus":
+                return new GpusCommand();
+            case "models":
+                return new ModelsCommand();
+            case "inspect":
+                return new InspectCommand();
+            case "help":
+                return new CommandLine.HelpCommand();
+            default:
+                throw new IllegalArgumentException(name);
+        }
+    }
+
+    /**
+     * The command line for these arguments. picocli reads every subcommand's annotations when it is added, so
+     * only the one named is added when the arguments name one (a third of a probe's start-up went to reading the
+     * others'); otherwise all are, for help and for the message about an unknown one.
+     */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, String... arguments) {
         CommandLine cmd = new CommandLine(new MemwallCommand());
+        String named = null;
+        for (String a : arguments) {
+            if (!a.startsWith("-")) {
+                named = SUBCOMMANDS.contains(a) && !"help".equals(a) ? a : null;
+                break;
+            }
+        }
+        for (String name : SUBCOMMANDS) {
+            if (named == null || named.equals(name)) {
+                cmd.addSubcommand(name, subcommand(name));
+            }
+        }
         cmd.setOut(out);
         cmd.setErr(err);
         // picocli reads numbers with Integer.valueOf, which takes any script's digits: ASCII only here.

@@ -11,9 +11,6 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Which models can this machine load right now, and how fast can they run once loaded?",
-        subcommands = {ProbeCommand.class, FitCommand.class, AgentCommand.class, GpusCommand.class,
-            ModelsCommand.class, InspectCommand.class,
-            picocli.CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:ok",

@@ -48,8 +48,11 @@ final class ProbeCommand implements Callable<Integer> {
     public Integer call() {
         List<DeviceBackend> backends = devices.backends();
         BenchmarkSettings settings = noBench ? null : BenchmarkSettings.defaults();
+        // What the "fits now" answer computes with is prepared while the drivers load (EarlyStart began it), and
+        // is finished before the benchmark, which must have the CPUs to itself.
         ProbeReport report = new ProbeRunner().run(backends, settings,
-                json ? ProbeRunner.Progress.NONE : TerminalProgress.forStderr(spec.commandLine().getErr()));
+                json ? ProbeRunner.Progress.NONE : TerminalProgress.forStderr(spec.commandLine().getErr()),
+                new PreparePopularFits());
         List<Capacity> capacities = report.devices().stream().map(DeviceCapacities::of).toList();
         List<Verdict> fits = PopularFits.on(capacities, DeviceCapacities.host(report.host() == null ? null
                 : report.host().availableBytes(), null, report.devices()));
@@ -60,5 +63,13 @@ final class ProbeCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().flush();
         return report.hasErrors() ? Main.RUNTIME_FAILURE : Main.OK;
+    }
+
+    /** {@link PopularFits#prepare}, as a class (see {@link EarlyStart} on lambdas and the class-data archive). */
+    static final class PreparePopularFits implements Runnable {
+        @Override
+        public void run() {
+            PopularFits.prepare();
+        }
     }
 }

@@ -17,6 +17,11 @@ public final class Version implements IVersionProvider {
 
     @Override
     public String[] getVersion() {
+        return lines();
+    }
+
+    /** What {@code --version} prints: memwall's version, then the Java and the system it runs on. */
+    static String[] lines() {
         return new String[] {"memwall " + VERSION,
             "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + "), "
                     + System.getProperty("os.name") + " " + System.getProperty("os.arch")};

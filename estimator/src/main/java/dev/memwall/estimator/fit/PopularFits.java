@@ -24,6 +24,29 @@ public final class PopularFits {
     private PopularFits() {
     }
 
+    /**
+     * Loads and initialises what {@link #on} uses (the model catalog, the precisions, the planner and the decode
+     * measurements) by answering for one made-up device, so a caller can do it beside other work (while drivers
+     * load); the answer is thrown away. Done once: later calls return at once (or wait for the first).
+     */
+    public static void prepare() {
+        Prepared.done();
+    }
+
+    private static final class Prepared {
+        static {
+            // A GPU and a CPU device whose memory is the host's: the two paths a probe's answer takes.
+            on(new Capacity("prepare", "prepare", 24L << 30, 20L << 30, null, 900e9, null, null, null),
+                    HostCapacity.UNKNOWN);
+            on(new Capacity("prepare", "prepare", 24L << 30, null, null, 50e9, null, null, null, null, null, null,
+                    true, new Capacity.Hardware(DeviceClass.CPU, null, 2)), new HostCapacity(20L << 30, 50e9));
+        }
+
+        static void done() {
+            // the work is in the class's initialisation, which the JVM runs once
+        }
+    }
+
     /** Each popular model on one device (generic runtime, fp16 KV cache, batch 1, the default precision floor). */
     public static List<Verdict> on(Capacity device, HostCapacity host) {
         List<Verdict> out = new ArrayList<>();

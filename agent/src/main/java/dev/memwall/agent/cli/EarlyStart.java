@@ -1,0 +1,96 @@
+package dev.memwall.agent.cli;
+
+import dev.memwall.device.Backends;
+import dev.memwall.device.DeviceBackend;
+import java.util.Locale;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Start-up work begun on daemon threads before the command line is parsed, so that it overlaps the parsing
+ * (about 0.1 s on a small machine) instead of following it: for {@code probe} and {@code fit} on real devices,
+ * loading the drivers (the OpenCL loader and its platforms, NVML, CUDA), and for {@code probe} what its "fits
+ * now" answer computes with. A driver's
+ * first answer is kept by its backend, so the probe that follows finds it ready. Nothing here prints, and
+ * nothing changes what a command answers: where the arguments turn out to be bad, the work is simply unused.
+ */
+final class EarlyStart {
+
+    private EarlyStart() {
+    }
+
+    static void begin(String[] args) {
+        String command = null;
+        String backend = "auto";
+        boolean simulated = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) {
+                return;
+            }
+            if (a.startsWith("--simulate")) {
+                simulated = true;
+            } else if (a.equals("--backend") && i + 1 < args.length) {
+                backend = args[i + 1].trim().toLowerCase(Locale.ROOT);
+            } else if (a.startsWith("--backend=")) {
+                backend = a.substring("--backend=".length()).trim().toLowerCase(Locale.ROOT);
+            } else if (command == null && !a.startsWith("-")) {
+                command = a;
+            }
+        }
+        if (simulated || !("probe".equals(command) || "fit".equals(command))) {
+            return;
+        }
+        // Logging first, on this thread: a logger asked for while another thread sets logging up is a stand-in
+        // whose calls SLF4J replays with a warning on stderr.
+        LoggerFactory.getILoggerFactory();
+        for (DeviceBackend b : Backends.hardware()) {
+            if (backend.equals("auto") || backend.equals(b.id())) {
+                start("memwall-early-" + b.id(), new Driver(b));
+            }
+        }
+        if ("probe".equals(command)) {
+            start("memwall-early-fits", new ProbeCommand.PreparePopularFits());
+        }
+    }
+
+    // Classes rather than lambdas or method references: the launcher's class-data archive is dumped from a
+    // probe, and JDK 17 crashed archiving some lambda proxies (see Main's converters).
+
+    /** Loads a backend's driver and keeps its answer. */
+    private static final class Driver implements Runnable {
+        private final DeviceBackend backend;
+
+        Driver(DeviceBackend backend) {
+            this.backend = backend;
+        }
+
+        @Override
+        public void run() {
+            backend.availability();
+        }
+    }
+
+    private static void start(String name, Runnable work) {
+        Thread t = new Thread(new Guarded(work), name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Runs the work; whatever goes wrong, the command meets it again and reports it there. */
+    private static final class Guarded implements Runnable {
+        private final Runnable work;
+
+        Guarded(Runnable work) {
+            this.work = work;
+        }
+
+        @Override
+        public void run() {
+            try {
+                work.run();
+            } catch (RuntimeException | LinkageError e) {
+                // reported by the command
+            }
+        }
+    }
+}
