@@ -1,5 +1,6 @@
 package dev.memwall.agent.cli;
 
+import dev.memwall.agent.logging.CliLogConfigurator;
 import dev.memwall.device.Backends;
 import dev.memwall.device.DeviceBackend;
 import java.util.Locale;
@@ -22,12 +23,15 @@ final class EarlyStart {
         String command = null;
         String backend = "auto";
         boolean simulated = false;
+        boolean verbose = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) {
                 return;
             }
-            if (a.startsWith("--simulate")) {
+            if (a.equals("--verbose")) {
+                verbose = true;
+            } else if (a.startsWith("--simulate")) {
                 simulated = true;
             } else if (a.equals("--backend") && i + 1 < args.length) {
                 backend = args[i + 1].trim().toLowerCase(Locale.ROOT);
@@ -43,6 +47,10 @@ final class EarlyStart {
         // Logging first, on this thread: a logger asked for while another thread sets logging up is a stand-in
         // whose calls SLF4J replays with a warning on stderr.
         LoggerFactory.getILoggerFactory();
+        if (verbose) {
+            // What the drivers say while loading is part of --verbose's output; picocli sets it again later.
+            CliLogConfigurator.setVerbose(true);
+        }
         for (DeviceBackend b : Backends.hardware()) {
             if (backend.equals("auto") || backend.equals(b.id())) {
                 start("memwall-early-" + b.id(), new Driver(b));
