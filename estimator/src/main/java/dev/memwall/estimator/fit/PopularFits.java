@@ -35,11 +35,16 @@ public final class PopularFits {
 
     private static final class Prepared {
         static {
-            // A GPU and a CPU device whose memory is the host's: the two paths a probe's answer takes.
-            on(new Capacity("prepare", "prepare", 24L << 30, 20L << 30, null, 900e9, null, null, null),
-                    HostCapacity.UNKNOWN);
-            on(new Capacity("prepare", "prepare", 24L << 30, null, null, 50e9, null, null, null, null, null, null,
-                    true, new Capacity.Hardware(DeviceClass.CPU, null, 2)), new HostCapacity(20L << 30, 50e9));
+            // Every popular model's spec, then one answer on a GPU and one on a CPU device whose memory is the
+            // host's: the code paths a probe's answer takes, at a sixth of the work of answering them all.
+            for (String id : MODELS) {
+                ModelCatalog.builtIn().find(id).orElseThrow().spec();
+            }
+            Capacity gpu = new Capacity("prepare", "prepare", 24L << 30, 20L << 30, null, 900e9, null, null, null);
+            Capacity cpu = new Capacity("prepare", "prepare", 24L << 30, null, null, 50e9, null, null, null, null,
+                    null, null, true, new Capacity.Hardware(DeviceClass.CPU, null, 2));
+            one(MODELS.get(0), gpu, HostCapacity.UNKNOWN);
+            one(MODELS.get(0), cpu, new HostCapacity(20L << 30, 50e9));
         }
 
         static void done() {
@@ -51,12 +56,16 @@ public final class PopularFits {
     public static List<Verdict> on(Capacity device, HostCapacity host) {
         List<Verdict> out = new ArrayList<>();
         for (String id : MODELS) {
-            ModelSpec spec = ModelCatalog.builtIn().find(id).orElseThrow().spec();
-            Workload w = new Workload(null, Precisions.kvCache("fp16").orElseThrow(),
-                    Math.min(CONTEXT_TOKENS, spec.maxContext()), 1, Mode.INFERENCE);
-            out.add(FitService.row(new FitPlanner(spec, null), w, device, 1, device.id(), host));
+            out.add(one(id, device, host));
         }
         return out;
+    }
+
+    private static Verdict one(String id, Capacity device, HostCapacity host) {
+        ModelSpec spec = ModelCatalog.builtIn().find(id).orElseThrow().spec();
+        Workload w = new Workload(null, Precisions.kvCache("fp16").orElseThrow(),
+                Math.min(CONTEXT_TOKENS, spec.maxContext()), 1, Mode.INFERENCE);
+        return FitService.row(new FitPlanner(spec, null), w, device, 1, device.id(), host);
     }
 
     /** Each popular model on each device, device by device. */
