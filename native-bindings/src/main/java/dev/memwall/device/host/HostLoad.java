@@ -53,9 +53,9 @@ public record HostLoad(Double otherCores, int cores, Double loadAverage, Double 
     }
 
     /**
-     * Waits, up to {@code maxNanos}, until this JVM's compiler and collector threads have been idle (under a tenth
-     * of a core) for 20 ms: a benchmark started right after the JVM's start-up otherwise shares the CPUs with the
-     * compiler. Returns the nanoseconds waited.
+     * Waits, up to {@code maxNanos}, until this JVM's compiler and collector threads have been idle (under a
+     * twentieth of a core) for 20 ms: a benchmark started right after the JVM's start-up otherwise shares the
+     * CPUs with the compiler. Returns the nanoseconds waited.
      */
     public static long awaitQuietJvm(long maxNanos) {
         long start = System.nanoTime();
@@ -77,7 +77,7 @@ public record HostLoad(Double otherCores, int cores, Double loadAverage, Double 
             }
             long spent = after - before;
             before = after;
-            if (spent < (System.nanoTime() - windowStart) / 10) {
+            if (spent < (System.nanoTime() - windowStart) / 20) {
                 break;
             }
         }
