@@ -1,6 +1,7 @@
 package dev.memwall.agent.daemon;
 
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
+import dev.memwall.agent.probe.ProbeRunner;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.device.DeviceException;
@@ -157,7 +158,7 @@ final class BenchScheduler {
         slot.benchState = DeviceSlot.BenchState.RUNNING;
         long started = ticker.nanos();
         try {
-            BandwidthResult result = slot.device.measureBandwidth(benchmark);
+            BandwidthResult result = ProbeRunner.benchmark(slot.device, benchmark);
             slot.bandwidth = result;
             slot.bandwidthError = null;
             if (result.read() != null && result.read().measured()) {

@@ -5,14 +5,15 @@ import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.device.Availability;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.BenchmarkSettings;
-import dev.memwall.device.host.HostLoad;
 import dev.memwall.device.Device;
 import dev.memwall.device.DeviceBackend;
 import dev.memwall.device.DeviceException;
 import dev.memwall.device.DeviceFailure;
 import dev.memwall.device.DeviceMerge;
 import dev.memwall.device.Discovery;
+import dev.memwall.device.DeviceType;
 import dev.memwall.device.MemoryReading;
+import dev.memwall.device.host.HostLoad;
 import dev.memwall.device.host.HostMemory;
 import dev.memwall.device.host.HostProbe;
 import java.time.Clock;
@@ -207,18 +208,7 @@ public final class ProbeRunner {
         } else {
             progress.benchmarking(index, count, device.identity().id(), device.identity().name());
             try {
-                bandwidth = measure(device, settings, QUIET_WAIT_NANOS);
-                if (bandwidth.load() != null && bandwidth.load().busy()) {
-                    // Something took CPU the benchmark needed (often this JVM's compiler, early in its life):
-                    // once more when that is over, and the quieter of the two stands.
-                    LOG.debug("{}: the benchmark ran beside {} cores of other processes and {} of memwall's own "
-                            + "threads; measuring once more", device.identity().id(), bandwidth.load().otherCores(),
-                            bandwidth.load().jvmCores());
-                    BandwidthResult again = measure(device, settings, RETRY_WAIT_NANOS);
-                    if (busyCores(again.load()) <= busyCores(bandwidth.load())) {
-                        bandwidth = again;
-                    }
-                }
+                bandwidth = benchmark(device, settings);
             } catch (DeviceException | RuntimeException | LinkageError e) {
                 LOG.debug("bandwidth of {} failed", device.identity().id(), e);
                 bandwidthError = message(e);
@@ -236,13 +226,36 @@ public final class ProbeRunner {
                 device.peakFp16FlopsPerSecond(), attributes);
     }
 
+    /**
+     * Benchmarks a device, with what else the host's CPUs did meanwhile. On a CPU device, whose benchmark needs
+     * every core: first waits (at most 0.3 s) for this JVM's compiler and collector to go quiet, and when the host
+     * was busy anyway (often this JVM's compiler, early in its life), measures once more after up to 2 s and
+     * keeps the quieter of the two. The probe and the agent's scheduler both benchmark through here.
+     */
+    public static BandwidthResult benchmark(Device device, BenchmarkSettings settings) throws DeviceException {
+        boolean cpu = device.identity().type() == DeviceType.CPU;
+        BandwidthResult result = measure(device, settings, cpu ? QUIET_WAIT_NANOS : 0);
+        if (cpu && result.load() != null && result.load().busy()) {
+            LOG.debug("{}: the benchmark ran beside {} cores of other processes and {} of memwall's own threads; "
+                    + "measuring once more", device.identity().id(), result.load().otherCores(),
+                    result.load().jvmCores());
+            BandwidthResult again = measure(device, settings, RETRY_WAIT_NANOS);
+            if (busyCores(again.load()) <= busyCores(result.load())) {
+                result = again;
+            }
+        }
+        return result;
+    }
+
     /** A benchmark once the JVM's own threads are quiet (or {@code maxWaitNanos} passed), with the host's load. */
     private static BandwidthResult measure(Device device, BenchmarkSettings settings, long maxWaitNanos)
             throws DeviceException {
         // Not while the JVM is still compiling what ran before (it takes a core a benchmark needs).
-        long waited = HostLoad.awaitQuietJvm(maxWaitNanos);
-        LOG.debug("{}: waited {} ms for the JVM's compiler and collector to go quiet", device.identity().id(),
-                waited / 1_000_000);
+        if (maxWaitNanos > 0) {
+            long waited = HostLoad.awaitQuietJvm(maxWaitNanos);
+            LOG.debug("{}: waited {} ms for the JVM's compiler and collector to go quiet", device.identity().id(),
+                    waited / 1_000_000);
+        }
         HostLoad.Mark mark = HostLoad.mark();
         BandwidthResult result = device.measureBandwidth(settings);
         return result.withLoad(HostLoad.since(mark));

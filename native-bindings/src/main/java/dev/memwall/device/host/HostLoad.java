@@ -34,6 +34,9 @@ public record HostLoad(Double otherCores, int cores, Double loadAverage, Double 
     private static final Path SELF_STAT = Path.of("/proc/self/stat");
     private static final Path LOADAVG = Path.of("/proc/loadavg");
 
+    /** Shorter than this (two clock ticks), a share of CPU time is noise: unknown. */
+    static final double MIN_SECONDS = 0.02;
+
     /** Others kept at least this share of the host's cores busy: the figure is probably low. */
     public static final double BUSY_SHARE = 0.10;
 
@@ -90,12 +93,12 @@ public record HostLoad(Double otherCores, int cores, Double loadAverage, Double 
         Long all = busyTicks();
         Long self = selfTicks();
         Double others = null;
-        if (seconds > 0 && all != null && self != null && mark.allTicks() != null && mark.selfTicks() != null) {
+        if (seconds >= MIN_SECONDS && all != null && self != null && mark.allTicks() != null && mark.selfTicks() != null) {
             double ticks = (all - mark.allTicks()) - (self - mark.selfTicks());
             others = Math.max(0, ticks / TICKS_PER_SECOND / seconds);
         }
         Long jvm = JvmThreads.cpuNanos();
-        Double jvmCores = seconds > 0 && jvm != null && mark.jvmNanos() != null
+        Double jvmCores = seconds >= MIN_SECONDS && jvm != null && mark.jvmNanos() != null
                 ? Math.max(0, (jvm - mark.jvmNanos()) / 1e9 / seconds) : null;
         return new HostLoad(others, Runtime.getRuntime().availableProcessors(), readLoadAverage(), jvmCores);
     }

@@ -52,7 +52,7 @@ class HostLoadTest {
     }
 
     @Test
-    void theJvmsOwnThreadsAreMeasuredAndAWaitForThemEnds() {
+    void theJvmsOwnThreadsAreMeasuredAndAWaitForThemEnds() throws InterruptedException {
         assumeTrue(Files.isReadable(Path.of("/proc/self/task")), "Linux /proc only");
         assertThat(JvmThreads.cpuNanos()).isNotNull().isPositive();
         assertThat(JvmThreads.housekeeping("C2 CompilerThre")).isTrue();
@@ -60,6 +60,13 @@ class HostLoadTest {
         assertThat(JvmThreads.housekeeping("main")).isFalse();
         long waited = HostLoad.awaitQuietJvm(300_000_000L);
         assertThat(waited).isBetween(0L, 1_000_000_000L);
-        assertThat(HostLoad.since(HostLoad.mark()).jvmCores()).isNotNull();
+        // Too short to say (a tick is 10 ms): unknown, never a share computed from noise.
+        HostLoad instant = HostLoad.since(HostLoad.mark());
+        assertThat(instant.jvmCores()).isNull();
+        assertThat(instant.otherCores()).isNull();
+        assertThat(instant.busy()).isFalse();
+        HostLoad.Mark mark = HostLoad.mark();
+        Thread.sleep(50);
+        assertThat(HostLoad.since(mark).jvmCores()).isNotNull().isNotNegative();
     }
 }
