@@ -3,9 +3,6 @@ package dev.memwall.agent.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.memwall.agent.daemon.QueryFuzzing;
-import dev.memwall.estimator.gguf.GgmlType;
-import dev.memwall.estimator.gguf.GgufValueType;
-import dev.memwall.estimator.gguf.GgufWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -79,15 +76,7 @@ class HostileNumbersTest {
     @Test
     void aGgufWithZeroHeadsIsOneLineAndExitTwo(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("zero-heads.gguf");
-        Files.write(file, new GgufWriter().version(3)
-                .kv("general.architecture", GgufValueType.STRING, "llama")
-                .kv("llama.block_count", GgufValueType.UINT32, 1L)
-                .kv("llama.context_length", GgufValueType.UINT32, 512L)
-                .kv("llama.embedding_length", GgufValueType.UINT32, 64L)
-                .kv("llama.feed_forward_length", GgufValueType.UINT32, 128L)
-                .kv("llama.attention.head_count", GgufValueType.UINT32, 0L)
-                .kv("llama.vocab_size", GgufValueType.UINT32, 32L)
-                .tensor("token_embd.weight", GgmlType.Q8_0, 64, 32).write().bytes());
+        Files.write(file, TinyLlamaGguf.withHeads(0).write().bytes());
         CliTest.Result r = CliTest.run("fit", file.toString(), "--simulate", "h100-sxm");
         assertThat(r.code()).isEqualTo(Main.BAD_INPUT);
         assertThat(r.err()).isEqualTo("memwall: " + file + ": llama.attention.head_count = 0 must be >= 1"

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.memwall.estimator.gguf.GgmlType;
-import dev.memwall.estimator.gguf.GgufValueType;
 import dev.memwall.estimator.gguf.GgufWriter;
 import dev.memwall.estimator.safetensors.SafetensorsDtype;
 import dev.memwall.estimator.safetensors.SafetensorsWriter;
@@ -58,16 +57,7 @@ class ModelCommandsTest {
     @Test
     void inspectAGgufFilePrintsExactBytes() throws Exception {
         Path file = dir.resolve("one.gguf");
-        GgufWriter w = new GgufWriter().version(3)
-                .kv("general.architecture", GgufValueType.STRING, "llama")
-                .kv("llama.block_count", GgufValueType.UINT32, 1L)
-                .kv("llama.context_length", GgufValueType.UINT32, 512L)
-                .kv("llama.embedding_length", GgufValueType.UINT32, 64L)
-                .kv("llama.feed_forward_length", GgufValueType.UINT32, 128L)
-                .kv("llama.attention.head_count", GgufValueType.UINT32, 4L)
-                .kv("llama.vocab_size", GgufValueType.UINT32, 32L)
-                .tensor("token_embd.weight", GgmlType.Q8_0, 64, 32)
-                .tensor("blk.0.attn_q.weight", GgmlType.Q4_K, 256, 16);
+        GgufWriter w = TinyLlamaGguf.withHeads(4).tensor("blk.0.attn_q.weight", GgmlType.Q4_K, 256, 16);
         Files.write(file, w.write().bytes());
         CliTest.Result r = CliTest.run("inspect", file.toString());
         assertThat(r.code()).as(r.err()).isZero();

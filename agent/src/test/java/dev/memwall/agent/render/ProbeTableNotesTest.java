@@ -39,7 +39,7 @@ class ProbeTableNotesTest {
 
     @Test
     void samplesThatAgreeOnAQuietHostGetNoWarning() {
-        String t = table(new double[] {0.0052, 0.0050, 0.0050, 0.0051}, new HostLoad(0.02, 2, 0.3));
+        String t = table(new double[] {0.0052, 0.0050, 0.0050, 0.0051}, new HostLoad(0.02, 2, 0.3, null));
         assertThat(t).contains("opencl:0.0: read: bytes read over a 256 MiB buffer, median of 4 samples "
                 + "(the last three agreed within 2%), 0.05 s");
         assertThat(t).contains("opencl:0.0: copy: bytes read + bytes written over the two 128 MiB halves of one "
@@ -50,7 +50,7 @@ class ProbeTableNotesTest {
     @Test
     void samplesMoreThanATenthApartAreSaidWithTheirRange() {
         // 256 MiB in 10 ms is 26.8 GB/s; in 5 ms, 53.7 GB/s.
-        String t = table(new double[] {0.010, 0.0050, 0.0051, 0.0050, 0.0050}, new HostLoad(0.0, 2, 0.3));
+        String t = table(new double[] {0.010, 0.0050, 0.0051, 0.0050, 0.0050}, new HostLoad(0.0, 2, 0.3, null));
         assertThat(t).contains("opencl:0.0: read: samples disagreed by 50% (26.8 GB/s to 53.7 GB/s); the figure is "
                 + "the median");
     }

@@ -1,7 +1,6 @@
 package dev.memwall.device.host;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,14 +65,8 @@ public final class HostCaches {
     }
 
     private static String read(Path file) {
-        try {
-            if (Files.size(file) > 4096) {
-                return null;
-            }
-            return new String(Files.readAllBytes(file), StandardCharsets.US_ASCII).trim();
-        } catch (IOException e) {
-            return null;
-        }
+        String text = KernelFiles.read(file, 4096);
+        return text == null ? null : text.trim();
     }
 
     private static Integer parseInt(String s) {

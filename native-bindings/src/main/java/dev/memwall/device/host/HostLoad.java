@@ -1,11 +1,6 @@
 package dev.memwall.device.host;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What else the host's CPUs did while a benchmark ran: CPU time taken by other processes (and by the hypervisor,
@@ -22,12 +17,7 @@ import org.slf4j.LoggerFactory;
  */
 public record HostLoad(Double otherCores, int cores, Double loadAverage, Double jvmCores) {
 
-    /** Without the JVM's own threads. */
-    public HostLoad(Double otherCores, int cores, Double loadAverage) {
-        this(otherCores, cores, loadAverage, null);
-    }
 
-    private static final Logger LOG = LoggerFactory.getLogger(HostLoad.class);
     /** Clock ticks per second of /proc/stat and /proc/PID/stat (USER_HZ, 100 on every Linux architecture). */
     private static final double TICKS_PER_SECOND = 100;
     private static final Path STAT = Path.of("/proc/stat");
@@ -105,7 +95,7 @@ public record HostLoad(Double otherCores, int cores, Double loadAverage, Double 
 
     /** Busy ticks of all CPUs: user, nice, system, irq, softirq and steal (idle and iowait are not busy). */
     static Long busyTicks() {
-        String text = readSmall(STAT);
+        String text = KernelFiles.read(STAT, 4096);
         if (text == null || !text.startsWith("cpu ")) {
             return null;
         }
@@ -124,7 +114,7 @@ public record HostLoad(Double otherCores, int cores, Double loadAverage, Double 
 
     /** This process's user + system ticks (fields 14 and 15, counted after the command name's parenthesis). */
     static Long selfTicks() {
-        String text = readSmall(SELF_STAT);
+        String text = KernelFiles.read(SELF_STAT, 4096);
         int close = text == null ? -1 : text.lastIndexOf(')');
         if (close < 0) {
             return null;
@@ -141,27 +131,13 @@ public record HostLoad(Double otherCores, int cores, Double loadAverage, Double 
     }
 
     static Double readLoadAverage() {
-        String text = readSmall(LOADAVG);
+        String text = KernelFiles.read(LOADAVG, 4096);
         if (text == null) {
             return null;
         }
         try {
             return Double.parseDouble(text.trim().split("\\s+")[0]);
         } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
-    private static String readSmall(Path file) {
-        try {
-            byte[] head = new byte[4096];
-            int n;
-            try (var in = Files.newInputStream(file)) {
-                n = in.readNBytes(head, 0, head.length);
-            }
-            return new String(head, 0, n, StandardCharsets.US_ASCII);
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.trace("{} could not be read", file, e);
             return null;
         }
     }

@@ -1,9 +1,5 @@
 package dev.memwall.device.host;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +39,7 @@ public final class HostProbe {
 
     /** From Linux's files, or null when they are absent or do not give both figures. */
     static HostMemory fromProc(Path meminfo, Path hostnameFile) {
-        String text = readSmall(meminfo);
+        String text = KernelFiles.read(meminfo, 64 * 1024);
         if (text == null) {
             return null;
         }
@@ -60,7 +56,7 @@ public final class HostProbe {
             LOG.debug("{} gave no MemTotal and MemAvailable; asking OSHI", meminfo);
             return null;
         }
-        String hostname = readSmall(hostnameFile);
+        String hostname = KernelFiles.read(hostnameFile, 256);
         hostname = hostname == null ? null : hostname.trim();
         return new HostMemory(total, Math.max(0, Math.min(total, available)),
                 hostname == null || hostname.isEmpty() ? null : hostname);
@@ -73,13 +69,5 @@ public final class HostProbe {
             return null;
         }
         return Long.parseLong(f[1]) * 1024;
-    }
-
-    private static String readSmall(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            return new String(in.readNBytes(64 * 1024), StandardCharsets.US_ASCII);
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            return null;
-        }
     }
 }

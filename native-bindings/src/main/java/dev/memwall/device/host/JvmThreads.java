@@ -1,8 +1,6 @@
 package dev.memwall.device.host;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,11 +26,11 @@ final class JvmThreads {
         boolean any = false;
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
             for (Path task : tasks) {
-                String name = read(task.resolve("comm"));
+                String name = KernelFiles.read(task.resolve("comm"), 64);
                 if (name == null || !housekeeping(name.trim())) {
                     continue;
                 }
-                Long ns = runNanos(read(task.resolve("schedstat")));
+                Long ns = runNanos(KernelFiles.read(task.resolve("schedstat"), 256));
                 if (ns != null) {
                     total += ns;
                     any = true;
@@ -58,13 +56,5 @@ final class JvmThreads {
         return name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")
                 || name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread")
                 || name.startsWith("Sweeper thread");
-    }
-
-    private static String read(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            return new String(in.readNBytes(256), StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            return null;
-        }
     }
 }

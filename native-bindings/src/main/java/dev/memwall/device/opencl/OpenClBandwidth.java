@@ -196,8 +196,10 @@ final class OpenClBandwidth implements AutoCloseable {
         verifyRead(out, shape, seed);
         BandwidthMeasurement readResult = BandwidthMeasurement.ofSamples(BandwidthKind.READ, bytes, bytes,
                 readSamples, seconds(phase), READ_METHOD, notes);
-        LOG.debug("{}: read: {} samples in {} ms: {} GB/s", deviceId, readSamples.seconds().length,
-                millisSince(phase), gbPerSecond(bytes, readSamples));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{}: read: {} samples in {} ms: {} GB/s", deviceId, readSamples.seconds().length,
+                    millisSince(phase), gbPerSecond(bytes, readSamples));
+        }
 
         phase = System.nanoTime();
         long half = bytes / 2;
@@ -213,8 +215,10 @@ final class OpenClBandwidth implements AutoCloseable {
         verifyCopy(whole, half);
         BandwidthMeasurement copyResult = BandwidthMeasurement.ofSamples(BandwidthKind.COPY, bytes, half,
                 copySamples, seconds(phase), COPY_METHOD, notes);
-        LOG.debug("{}: copy: {} samples in {} ms: {} GB/s", deviceId, copySamples.seconds().length,
-                millisSince(phase), gbPerSecond(bytes, copySamples));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{}: copy: {} samples in {} ms: {} GB/s", deviceId, copySamples.seconds().length,
+                    millisSince(phase), gbPerSecond(bytes, copySamples));
+        }
         return new BandwidthResult(readResult, copyResult, null, seconds(started), null);
     }
 

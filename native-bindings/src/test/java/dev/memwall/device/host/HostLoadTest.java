@@ -43,10 +43,10 @@ class HostLoadTest {
 
     @Test
     void busyIsAShareOfTheHostsCores() {
-        assertThat(new HostLoad(0.1, 2, 0.5).busy()).isFalse();
-        assertThat(new HostLoad(0.2, 2, 1.0).busy()).isTrue();
-        assertThat(new HostLoad(3.0, 64, 3.0).busy()).isFalse();
-        assertThat(new HostLoad(null, 2, null).busy()).isFalse();
+        assertThat(new HostLoad(0.1, 2, 0.5, null).busy()).isFalse();
+        assertThat(new HostLoad(0.2, 2, 1.0, null).busy()).isTrue();
+        assertThat(new HostLoad(3.0, 64, 3.0, null).busy()).isFalse();
+        assertThat(new HostLoad(null, 2, null, null).busy()).isFalse();
         assertThat(new HostLoad(0.0, 2, 0.5, 0.3).busy()).isTrue();
         assertThat(new HostLoad(null, 2, null, 0.1).busy()).isFalse();
     }
