@@ -62,6 +62,18 @@ public final class DecodeEfficiency {
         public String toString() {
             return deviceClass.word() + (hbm ? " (HBM)" : "");
         }
+
+        // equals and hashCode written out: a record's generated ones are linked at their first call through method
+        // handles, which costs a short command (memwall probe) milliseconds for each record used as a key.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Device d && d.deviceClass == deviceClass && d.hbm == hbm;
+        }
+
+        @Override
+        public int hashCode() {
+            return deviceClass.hashCode() * 31 + Boolean.hashCode(hbm);
+        }
     }
 
     /**
@@ -98,6 +110,18 @@ public final class DecodeEfficiency {
     }
 
     private record Key(String runtime, Device device, FormatClass format) {
+
+        // written out, as Device's
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.runtime.equals(runtime) && Objects.equals(k.device, device)
+                    && k.format == format;
+        }
+
+        @Override
+        public int hashCode() {
+            return (runtime.hashCode() * 31 + Objects.hashCode(device)) * 31 + Objects.hashCode(format);
+        }
     }
 
     private final Map<Key, Cell> cells;

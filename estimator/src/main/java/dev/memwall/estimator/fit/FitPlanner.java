@@ -330,36 +330,70 @@ public final class FitPlanner {
     /** Largest context (up to the model's own maximum) that fits in {@code usable}; memory never falls as context grows. */
     Long maxContext(Workload workload, Capacity device, int devices, long usable) {
         long limit = Math.min(spec.maxContext(), Workload.MAX_CONTEXT_TOKENS);
-        if (need(workload.withContext(1), device, devices) > usable) {
+        long one = need(workload.withContext(1), device, devices);
+        if (one > usable) {
             return null;
         }
-        long lo = 1;
-        long hi = limit;
-        while (lo < hi) {
-            long mid = lo + (hi - lo + 1) / 2;
-            if (need(workload.withContext(mid), device, devices) <= usable) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return lo;
+        return largestFitting(1, one, limit, x -> need(workload.withContext(x), device, devices), usable);
     }
 
-    /** Largest batch at the workload's context that fits in {@code usable}. */
+    /** Largest batch (up to 4096) at the workload's context that fits in {@code usable}. */
     Integer maxBatch(Workload workload, Capacity device, int devices, long usable) {
-        if (need(workload.withBatch(1), device, devices) > usable) {
+        long one = need(workload.withBatch(1), device, devices);
+        if (one > usable) {
             return null;
         }
-        int lo = 1;
-        int hi = 4096;
-        while (lo < hi) {
-            int mid = lo + (hi - lo + 1) / 2;
-            if (need(workload.withBatch(mid), device, devices) <= usable) {
-                lo = mid;
+        return (int) largestFitting(1, one, 4096, x -> need(workload.withBatch((int) x), device, devices), usable);
+    }
+
+    /**
+     * The largest {@code x} in {@code [lo, hi]} with {@code need(x) <= usable}, where {@code need} never falls as
+     * {@code x} grows and {@code need(lo) = needLo <= usable}: the answer a bisection gives, in fewer estimates.
+     * Memory is close to a straight line in context and in batch, so each step guesses where the line crosses
+     * {@code usable} and checks that point and its neighbour on the far side (two estimates end the search when
+     * the guess is right); a step that does not halve the interval is followed by a plain bisection, so whatever
+     * the shape the search takes at most three estimates for each halving.
+     */
+    static long largestFitting(long lo, long needLo, long hi, java.util.function.LongUnaryOperator need,
+            long usable) {
+        long needHi = need.applyAsLong(hi);
+        if (needHi <= usable) {
+            return hi;
+        }
+        // Invariant: need(lo) <= usable < need(hi).
+        boolean interpolate = true;
+        while (hi - lo > 1) {
+            long width = hi - lo;
+            long mid;
+            if (interpolate && needHi > needLo) {
+                double share = (double) (usable - needLo) / ((double) needHi - needLo);
+                mid = lo + (long) Math.floor(share * width);
+                mid = Math.max(lo + 1, Math.min(hi - 1, mid));
             } else {
-                hi = mid - 1;
+                mid = lo + width / 2;
             }
+            long at = need.applyAsLong(mid);
+            boolean fits = at <= usable;
+            if (fits) {
+                lo = mid;
+                needLo = at;
+            } else {
+                hi = mid;
+                needHi = at;
+            }
+            if (interpolate && hi - lo > 1) {
+                // The neighbour past the guess: where a straight line crosses, this ends the search.
+                long next = fits ? lo + 1 : hi - 1;
+                long atNext = need.applyAsLong(next);
+                if (atNext <= usable) {
+                    lo = next;
+                    needLo = atNext;
+                } else {
+                    hi = next;
+                    needHi = atNext;
+                }
+            }
+            interpolate = (hi - lo) * 2 <= width;
         }
         return lo;
     }

@@ -52,13 +52,13 @@ public final class PopularFits {
         }
     }
 
-    /** Each popular model on one device (generic runtime, fp16 KV cache, batch 1, the default precision floor). */
+    /**
+     * Each popular model on one device (generic runtime, fp16 KV cache, batch 1, the default precision floor), in
+     * {@link #MODELS}' order. The models are answered in parallel: a probe waits for this list after its devices
+     * are read, and each answer is independent of the others.
+     */
     public static List<Verdict> on(Capacity device, HostCapacity host) {
-        List<Verdict> out = new ArrayList<>();
-        for (String id : MODELS) {
-            out.add(one(id, device, host));
-        }
-        return out;
+        return MODELS.parallelStream().map(id -> one(id, device, host)).toList();
     }
 
     private static Verdict one(String id, Capacity device, HostCapacity host) {

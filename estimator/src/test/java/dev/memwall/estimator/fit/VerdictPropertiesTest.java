@@ -187,6 +187,18 @@ class VerdictPropertiesTest {
         if (v.maxContextTokens() != null) {
             assertThat(MemoryAccounting.estimate(c.spec(), null, w.withContext(v.maxContextTokens()), 1, d.overhead())
                     .totalBytes()).isLessThanOrEqualTo(v.availableBytes());
+            // and it is the largest: one token more does not fit, or the model's maximum is reached.
+            long limit = Math.min(c.spec().maxContext(), Workload.MAX_CONTEXT_TOKENS);
+            if (v.maxContextTokens() < limit) {
+                assertThat(MemoryAccounting.estimate(c.spec(), null, w.withContext(v.maxContextTokens() + 1), 1,
+                        d.overhead(), d.hostMemory()).totalBytes()).isGreaterThan(v.availableBytes());
+            } else {
+                assertThat(v.maxContextTokens()).isEqualTo(limit);
+            }
+        }
+        if (v.maxBatch() != null && v.maxBatch() < 4096) {
+            assertThat(MemoryAccounting.estimate(c.spec(), null, w.withBatch(v.maxBatch() + 1), 1, d.overhead(),
+                    d.hostMemory()).totalBytes()).isGreaterThan(v.availableBytes());
         }
     }
 
