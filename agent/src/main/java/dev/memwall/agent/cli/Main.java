@@ -1,5 +1,6 @@
 package dev.memwall.agent.cli;
 
+import dev.memwall.agent.logging.CliLogConfigurator;
 import dev.memwall.agent.render.OneLine;
 import dev.memwall.estimator.units.AsciiNumbers;
 import java.io.PrintWriter;
@@ -17,6 +18,9 @@ public final class Main {
     public static final int BAD_INPUT = 2;
     public static final int DOES_NOT_FIT = 3;
 
+    /** JNA's list of extra folders to look for libraries in (see {@link #main}). */
+    static final String JNA_PLATFORM_PATH = "jna.platform.library.path";
+
     private Main() {
     }
 
@@ -30,6 +34,13 @@ public final class Main {
             out.flush();
             return;
         }
+        if (System.getProperty(JNA_PLATFORM_PATH) == null) {
+            // When it first loads, JNA lists folders to search for libraries the system's loader did not find, by
+            // starting `ldconfig -p` (10-40 ms of a short command, on a thread the probe waits for). memwall only
+            // loads names the loader resolves itself (libnvidia-ml.so.1, libcuda.so.1, libc.so.6): no extra folders.
+            // A value given on the command line is kept.
+            System.setProperty(JNA_PLATFORM_PATH, "");
+        }
         EarlyStart.begin(args);
         PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
@@ -41,16 +52,51 @@ public final class Main {
 
     /** Runs memwall with these arguments, writing to the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        QuickProbe.Request quick = QuickProbe.read(args);
+        if (quick != null) {
+            if (quick.verbose()) {
+                CliLogConfigurator.setVerbose(true);
+            }
+            try {
+                return ProbeCommand.of(quick).run(out, err);
+            } catch (Exception e) {
+                return failed(e, err);
+            } catch (Error e) {
+                return unexpected(e, err);
+            }
+        }
         CommandLine cmd = commandLine(out, err, args);
         try {
             return cmd.execute(args);
         } catch (Error e) {
-            // picocli hands Errors on; one line here rather than a stack trace on the terminal.
-            LoggerFactory.getLogger(Main.class).debug("unexpected failure", e);
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            err.println("memwall: unexpected error: " + cause + " (run with --verbose for details)");
+            // picocli hands Errors on.
+            return unexpected(e, err);
+        }
+    }
+
+    /** An Error: one line rather than a stack trace on the terminal. */
+    private static int unexpected(Error e, PrintWriter err) {
+        LoggerFactory.getLogger(Main.class).debug("unexpected failure", e);
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        err.println("memwall: unexpected error: " + cause + " (run with --verbose for details)");
+        return RUNTIME_FAILURE;
+    }
+
+    /** What a command's exception means: its line on stderr and the exit code. */
+    private static int failed(Exception ex, PrintWriter err) {
+        if (ex instanceof BadInputException) {
+            err.println("memwall: " + ex.getMessage());
+            return BAD_INPUT;
+        }
+        if (ex instanceof RuntimeFailureException) {
+            err.println("memwall: " + ex.getMessage());
             return RUNTIME_FAILURE;
         }
+        Logger log = LoggerFactory.getLogger(Main.class);
+        log.debug("unexpected failure", ex);
+        err.println("memwall: unexpected error: " + OneLine.of(String.valueOf(ex))
+                + " (run with --verbose for details)");
+        return RUNTIME_FAILURE;
     }
 
     private static final class AsciiInt implements CommandLine.ITypeConverter<Integer> {
@@ -150,21 +196,7 @@ public final class Main {
             err.println("memwall: " + OneLine.of(ex.getMessage()) + " (see '" + command + " --help')");
             return BAD_INPUT;
         });
-        cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (ex instanceof BadInputException) {
-                err.println("memwall: " + ex.getMessage());
-                return BAD_INPUT;
-            }
-            if (ex instanceof RuntimeFailureException) {
-                err.println("memwall: " + ex.getMessage());
-                return RUNTIME_FAILURE;
-            }
-            Logger log = LoggerFactory.getLogger(Main.class);
-            log.debug("unexpected failure", ex);
-            err.println("memwall: unexpected error: " + OneLine.of(String.valueOf(ex))
-                    + " (run with --verbose for details)");
-            return RUNTIME_FAILURE;
-        });
+        cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> failed(ex, err));
         return cmd;
     }
 }

@@ -11,6 +11,7 @@ import dev.memwall.device.DeviceBackend;
 import dev.memwall.estimator.fit.Capacity;
 import dev.memwall.estimator.fit.PopularFits;
 import dev.memwall.estimator.fit.Verdict;
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,22 +47,37 @@ final class ProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return run(spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** The command read without picocli (see {@link QuickProbe}): the same fields, set from the request. */
+    static ProbeCommand of(QuickProbe.Request request) {
+        ProbeCommand command = new ProbeCommand();
+        command.devices = new DeviceOptions();
+        command.devices.backend = request.backend();
+        command.devices.simulate = new java.util.ArrayList<>(request.simulate());
+        command.json = request.json();
+        command.noBench = request.noBench();
+        return command;
+    }
+
+    int run(PrintWriter out, PrintWriter err) {
         List<DeviceBackend> backends = devices.backends();
         BenchmarkSettings settings = noBench ? null : BenchmarkSettings.defaults();
         // What the "fits now" answer computes with is prepared while the drivers load (EarlyStart began it), and
         // is finished before the benchmark, which must have the CPUs to itself.
         ProbeReport report = new ProbeRunner().run(backends, settings,
-                json ? ProbeRunner.Progress.NONE : TerminalProgress.forStderr(spec.commandLine().getErr()),
+                json ? ProbeRunner.Progress.NONE : TerminalProgress.forStderr(err),
                 new PreparePopularFits());
         List<Capacity> capacities = report.devices().stream().map(DeviceCapacities::of).toList();
         List<Verdict> fits = PopularFits.on(capacities, DeviceCapacities.host(report.host() == null ? null
                 : report.host().availableBytes(), null, report.devices()));
         if (json) {
-            spec.commandLine().getOut().println(Json.write(ProbeJson.document(report, Version.get(), fits)));
+            out.println(Json.write(ProbeJson.document(report, Version.get(), fits)));
         } else {
-            spec.commandLine().getOut().print(ProbeTable.render(report, fits));
+            out.print(ProbeTable.render(report, fits));
         }
-        spec.commandLine().getOut().flush();
+        out.flush();
         return report.hasErrors() ? Main.RUNTIME_FAILURE : Main.OK;
     }
 
