@@ -7,7 +7,11 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import ch.qos.logback.core.status.Status;
+import ch.qos.logback.core.status.StatusListener;
+import dev.memwall.agent.render.OneLine;
 
 /**
  * Logback set up in code (no XML to parse at start-up): warnings and errors to stderr, one line each (each
@@ -18,14 +22,24 @@ public final class CliLogConfigurator extends ContextAwareBase implements Config
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        registerOneLineMessage(context);
+        // Logback's own warnings and errors (about its set-up) are said on stderr by this listener; with a listener
+        // in place, logback does not start its status printer, whose date formatting costs a short command (memwall
+        // probe) 20-40 ms of time-zone and locale loading before anything else can log.
+        StderrStatus status = new StderrStatus();
+        for (Status earlier : context.getStatusManager().getCopyOfStatusList()) {
+            status.addStatusEvent(earlier);
+        }
+        context.getStatusManager().add(status);
         ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
         appender.setContext(context);
         appender.setName("stderr");
         appender.setTarget("System.err");
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        CliLineLayout layout = new CliLineLayout();
+        layout.setContext(context);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(context);
-        encoder.setPattern("memwall %level [%relative ms] %logger{0}: %" + OneLineMessage.WORD + "%n");
+        encoder.setLayout(layout);
         encoder.start();
         appender.setEncoder(encoder);
         appender.start();
@@ -85,6 +99,16 @@ public final class CliLogConfigurator extends ContextAwareBase implements Config
                         : new java.util.HashMap<>();
         rules.put(OneLineMessage.WORD, OneLineMessage::new);
         context.putObject(ch.qos.logback.core.CoreConstants.PATTERN_RULE_REGISTRY_FOR_SUPPLIERS, rules);
+    }
+
+    /** Logback's statuses of level warning and above, one line each on stderr. */
+    private static final class StderrStatus implements StatusListener {
+        @Override
+        public void addStatusEvent(Status status) {
+            if (status.getEffectiveLevel() >= Status.WARN) {
+                System.err.println("memwall: logging: " + OneLine.of(status.getMessage()));
+            }
+        }
     }
 
     private static volatile boolean verbose;
