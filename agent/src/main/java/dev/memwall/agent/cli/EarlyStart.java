@@ -3,16 +3,19 @@ package dev.memwall.agent.cli;
 import dev.memwall.agent.logging.CliLogConfigurator;
 import dev.memwall.device.Backends;
 import dev.memwall.device.DeviceBackend;
+import dev.memwall.device.opencl.OpenClBackend;
+import dev.memwall.device.opencl.OpenClRuntime;
 import java.util.Locale;
 import org.slf4j.LoggerFactory;
 
 /**
- * Start-up work begun on daemon threads before the command line is parsed, so that it overlaps the parsing
- * (about 0.1 s on a small machine) instead of following it: for {@code probe} and {@code fit} on real devices,
- * loading the drivers (the OpenCL loader and its platforms, NVML, CUDA), and for {@code probe} what its "fits
- * now" answer computes with. A driver's
- * first answer is kept by its backend, so the probe that follows finds it ready. Nothing here prints, and
- * nothing changes what a command answers: where the arguments turn out to be bad, the work is simply unused.
+ * Start-up work begun on daemon threads before the command line is parsed, so that it overlaps the rest of the
+ * start instead of following it: for {@code probe} and {@code fit} on real devices, the OpenCL runtime's own
+ * initialisation (begun even before logging is set up, as it does not log) and then the drivers' loading through
+ * their backends (the OpenCL loader and its platforms, NVML, CUDA), and for {@code probe} what its "fits now"
+ * answer computes with. A driver's first answer is kept by its backend, so the probe that follows finds it ready.
+ * Nothing here prints, and nothing changes what a command answers: where the arguments turn out to be bad, the
+ * work is simply unused.
  */
 final class EarlyStart {
 
@@ -44,7 +47,15 @@ final class EarlyStart {
         if (simulated || !("probe".equals(command) || "fit".equals(command))) {
             return;
         }
-        // Logging first, on this thread: a logger asked for while another thread sets logging up is a stand-in
+        // Work that does not log starts before logging is set up, and shares its time: the OpenCL runtime's own
+        // initialisation and, for probe, the estimator's.
+        if (backend.equals("auto") || backend.equals(OpenClBackend.ID)) {
+            start("memwall-early-opencl-runtime", new OpenClRuntimeStart());
+        }
+        if ("probe".equals(command)) {
+            start("memwall-early-fits", new ProbeCommand.PreparePopularFits());
+        }
+        // Logging before the drivers, on this thread: a logger asked for while another thread sets logging up is a stand-in
         // whose calls SLF4J replays with a warning on stderr.
         LoggerFactory.getILoggerFactory();
         if (verbose) {
@@ -56,13 +67,18 @@ final class EarlyStart {
                 start("memwall-early-" + b.id(), new Driver(b));
             }
         }
-        if ("probe".equals(command)) {
-            start("memwall-early-fits", new ProbeCommand.PreparePopularFits());
-        }
     }
 
     // Classes rather than lambdas or method references: the launcher's class-data archive is dumped from a
     // probe, and JDK 17 crashed archiving some lambda proxies (see Main's converters).
+
+    /** {@link OpenClRuntime#start}. */
+    private static final class OpenClRuntimeStart implements Runnable {
+        @Override
+        public void run() {
+            OpenClRuntime.start();
+        }
+    }
 
     /** Loads a backend's driver and keeps its answer. */
     private static final class Driver implements Runnable {
