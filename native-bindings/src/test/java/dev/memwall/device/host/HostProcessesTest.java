@@ -1,0 +1,85 @@
+package dev.memwall.device.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The processes holding a model, read from a /proc tree laid out as Linux lays it out. */
+class HostProcessesTest {
+
+    @TempDir
+    Path proc;
+
+    private Path process(long pid, String comm, String maps) throws Exception {
+        Path dir = Files.createDirectories(proc.resolve(Long.toString(pid)));
+        Files.writeString(dir.resolve("stat"), pid + " (" + comm + ") S");
+        Files.writeString(dir.resolve("comm"), comm + "\n");
+        Files.writeString(dir.resolve("cmdline"), comm + "\u0000-c\u00004096\u0000");
+        Files.writeString(dir.resolve("status"), "Name:\t" + comm + "\nVmRSS:\t  409600 kB\nThreads:\t4\n");
+        if (maps != null) {
+            Files.writeString(dir.resolve("maps"), maps);
+        }
+        Files.createDirectories(dir.resolve("fd"));
+        return dir;
+    }
+
+    @Test
+    void aMappedModelAnOpenModelARuntimeAloneAndAnUnreadableProcess() throws Exception {
+        Path model = Files.write(proc.resolveSibling(proc.getFileName() + "-model.gguf"), new byte[4096]);
+        Path weights = Files.write(proc.resolveSibling(proc.getFileName() + " weights.safetensors"), new byte[100]);
+        Path server = process(100, "llama-server", ""
+                + "55d0c0000000-55d0c0100000 r-xp 00000000 fd:01 11 /usr/bin/llama-server\n"
+                + "7f0000000000-7f0000200000 r--p 00000000 fd:01 12 " + model + "\n"
+                + "7f0000200000-7f0000400000 rw-p 00000000 00:00 0 \n"
+                + "7f0000400000-7f0000500000 r-xp 00000000 fd:01 13 /usr/lib/libggml-cpu.so\n"
+                + "7f0000500000-7f0000600000 r-xp 00000000 fd:01 14 /usr/lib/libllama.so.0\n"
+                + "7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]\n");
+        Files.writeString(server.resolve("smaps"), ""
+                + "7f0000000000-7f0000200000 r--p 00000000 fd:01 12 " + model + "\n"
+                + "Size:               2048 kB\nRss:                1024 kB\nAnonHugePages:         0 kB\n"
+                + "VmFlags: rd mr mw me\n"
+                + "7f0000200000-7f0000400000 rw-p 00000000 00:00 0 \n"
+                + "Size:               2048 kB\nRss:                2048 kB\n");
+        Path reader = process(200, "python3", "55d0c0000000-55d0c0100000 r-xp 00000000 fd:01 11 /usr/bin/python3\n");
+        Files.createSymbolicLink(reader.resolve("fd").resolve("5"), weights);
+        process(300, "ollama", "7f0000400000-7f0000500000 r-xp 00000000 fd:01 13 /opt/lib/libggml-base.so\n");
+        process(400, "bash", "55d0c0000000-55d0c0100000 r-xp 00000000 fd:01 11 /usr/bin/bash\n");
+        process(500, "secret", null); // maps unreadable: another user's
+        process(600, "self", "7f0000000000-7f0000200000 r--p 00000000 fd:01 12 " + model + "\n");
+        Files.createDirectories(proc.resolve("self"));
+
+        HostProcesses.Scan scan = HostProcesses.scan(proc, 600);
+
+        assertThat(scan.examined()).isEqualTo(5);
+        assertThat(scan.unreadable()).isEqualTo(1);
+        assertThat(scan.processes()).extracting(HostProcesses.HostProcess::pid).containsExactly(100L, 200L, 300L);
+        HostProcesses.HostProcess s = scan.processes().get(0);
+        assertThat(s.name()).isEqualTo("llama-server");
+        assertThat(s.commandLine()).containsExactly("llama-server", "-c", "4096");
+        assertThat(s.residentBytes()).isEqualTo(409600L * 1024);
+        assertThat(s.runtimeLibraries()).containsExactly("libggml-cpu.so", "libllama.so.0");
+        assertThat(s.runsLlamaCpp()).isTrue();
+        assertThat(s.models()).containsExactly(new HostProcesses.ModelFile(model.toString(), 4096L, 1024L * 1024));
+        HostProcesses.HostProcess r = scan.processes().get(1);
+        assertThat(r.runsLlamaCpp()).isFalse();
+        assertThat(r.models()).containsExactly(new HostProcesses.ModelFile(weights.toString(), 100L, null));
+        assertThat(scan.processes().get(2).models()).isEmpty();
+        assertThat(scan.processes().get(2).runsLlamaCpp()).isTrue();
+    }
+
+    @Test
+    void aMapsLineNamesItsFileSpacesAndDeletionIncluded() {
+        assertThat(HostProcesses.mappedPath("7f0-7f1 r--p 00000000 fd:01 12 /m/a b.gguf")).isEqualTo("/m/a b.gguf");
+        assertThat(HostProcesses.mappedPath("7f0-7f1 r--p 00000000 fd:01 12 /m/x.gguf (deleted)"))
+                .isEqualTo("/m/x.gguf");
+        assertThat(HostProcesses.mappedPath("7f0-7f1 rw-p 00000000 00:00 0 ")).isNull();
+        assertThat(HostProcesses.mappedPath("7f0-7f1 rw-p 00000000 00:00 0      [heap]")).isNull();
+        assertThat(HostProcesses.mappedPath("garbage")).isNull();
+        assertThat(List.of("/a/B.GGUF", "/a/x.safetensors")).allMatch(HostProcesses::isModelFile);
+        assertThat(HostProcesses.isModelFile("/a/x.gguf.part")).isFalse();
+    }
+}
