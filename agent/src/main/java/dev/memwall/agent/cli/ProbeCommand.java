@@ -6,6 +6,7 @@ import dev.memwall.agent.probe.ProbeRunner;
 import dev.memwall.agent.render.Json;
 import dev.memwall.agent.render.ProbeJson;
 import dev.memwall.agent.render.ProbeTable;
+import dev.memwall.agent.running.RunningNow;
 import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.device.DeviceBackend;
 import dev.memwall.estimator.fit.Capacity;
@@ -39,7 +40,7 @@ final class ProbeCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions devices;
 
-    @Option(names = "--json", description = "Print the memwall.probe.v1 JSON document instead of a table.")
+    @Option(names = "--json", description = "Print the memwall.probe.v2 JSON document instead of a table.")
     boolean json;
 
     @Option(names = "--no-bench", description = "Skip the bandwidth benchmark.")
@@ -72,10 +73,11 @@ final class ProbeCommand implements Callable<Integer> {
         List<Capacity> capacities = report.devices().stream().map(DeviceCapacities::of).toList();
         List<Verdict> fits = PopularFits.on(capacities, DeviceCapacities.host(report.host() == null ? null
                 : report.host().availableBytes(), null, report.devices()));
+        RunningNow running = RunningNow.scan();
         if (json) {
-            out.println(Json.write(ProbeJson.document(report, Version.get(), fits)));
+            out.println(Json.write(ProbeJson.document(report, Version.get(), fits, running)));
         } else {
-            out.print(ProbeTable.render(report, fits));
+            out.print(ProbeTable.render(report, fits, running));
         }
         out.flush();
         return report.hasErrors() ? Main.RUNTIME_FAILURE : Main.OK;

@@ -145,7 +145,7 @@ final class AgentHttp {
             Snapshot s = ready();
             List<Verdict> popular = new java.util.ArrayList<>();
             s.capacities().forEach(c -> popular.addAll(s.popular().getOrDefault(c.id(), List.of())));
-            json(x, 200, ProbeJson.document(s.report(), version, popular));
+            json(x, 200, ProbeJson.document(s.report(), version, popular, s.running()));
         }));
         server.createContext("/api/v1/status", endpoint("/api/v1/status", GET, (x, q) ->
                 json(x, 200, StatusJson.document(ready(), settings, version))));

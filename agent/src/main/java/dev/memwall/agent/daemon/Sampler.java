@@ -1,9 +1,10 @@
 package dev.memwall.agent.daemon;
 
 import dev.memwall.agent.fit.DeviceCapacities;
-import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
+import dev.memwall.agent.probe.ProbeReport;
+import dev.memwall.agent.running.RunningNow;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceException;
 import dev.memwall.device.DeviceFailure;
@@ -130,8 +131,9 @@ final class Sampler {
         }
         last = evaluated;
         sequence++;
+        // What other processes hold: read from /proc, bounded; nothing on hosts other than Linux.
         return new Snapshot(sequence, now, report, status, capacities, hostCapacity, fits, popular, roofs,
-                errors.get());
+                errors.get(), RunningNow.scan());
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.memwall.agent.daemon;
 
 import dev.memwall.agent.probe.ProbeReport;
+import dev.memwall.agent.running.RunningNow;
 import dev.memwall.estimator.fit.Capacity;
 import dev.memwall.estimator.fit.HostCapacity;
 import dev.memwall.estimator.fit.RoofChart;
@@ -23,10 +24,11 @@ import java.util.Map;
  * @param popular     per device id: the catalog's popular models at their best precision (the probe's {@code fits[]})
  * @param roofs       per device id: the roofline chart of the device with its watched models
  * @param errorsTotal device readings and benchmarks that failed since start
+ * @param running     the models other processes hold now, with predictions (see {@link RunningNow})
  */
 public record Snapshot(long sequence, Instant sampledAt, ProbeReport report, Map<String, DeviceStatus> status,
         List<Capacity> capacities, HostCapacity host, Map<String, List<WatchedFit>> watched,
-        Map<String, List<Verdict>> popular, Map<String, RoofChart> roofs, long errorsTotal) {
+        Map<String, List<Verdict>> popular, Map<String, RoofChart> roofs, long errorsTotal, RunningNow running) {
 
     public Snapshot {
         status = Map.copyOf(status);

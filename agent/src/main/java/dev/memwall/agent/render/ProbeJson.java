@@ -1,8 +1,10 @@
 package dev.memwall.agent.render;
 
-import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
+import dev.memwall.agent.probe.ProbeReport;
+import dev.memwall.agent.running.RunningModel;
+import dev.memwall.agent.running.RunningNow;
 import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceFailure;
@@ -15,10 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The {@code memwall.probe.v1} document: sizes in bytes, rates in bytes per second, null for unknown. */
+/** The {@code memwall.probe.v2} document (v2 added {@code running}): sizes in bytes, rates in bytes per second, null for unknown. */
 public final class ProbeJson {
 
-    public static final String SCHEMA = "memwall.probe.v1";
+    public static final String SCHEMA = "memwall.probe.v2";
 
     private ProbeJson() {
     }
@@ -30,6 +32,15 @@ public final class ProbeJson {
 
     /** The document with the catalog's popular models at their best precision on each device ({@code fits[]}). */
     public static Map<String, Object> document(ProbeReport report, String version, List<Verdict> fits) {
+        return document(report, version, fits, null);
+    }
+
+    /**
+     * The document with what is running now ({@code running}: the models other processes hold, predicted beside
+     * real), or {@code running: null} where it was not looked at.
+     */
+    public static Map<String, Object> document(ProbeReport report, String version, List<Verdict> fits,
+            RunningNow running) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("schema", SCHEMA);
         doc.put("memwall_version", version);
@@ -82,7 +93,40 @@ public final class ProbeJson {
             fitList.add(m);
         }
         doc.put("fits", fitList);
+        doc.put("running", running == null ? null : running(running));
         return doc;
+    }
+
+    private static Map<String, Object> running(RunningNow running) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("processes_examined", running.examined());
+        r.put("processes_unreadable", running.unreadable());
+        List<Object> models = new ArrayList<>();
+        for (RunningModel m : running.models()) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("pid", m.pid());
+            o.put("process", m.process());
+            o.put("runtime", m.runtime());
+            o.put("model_path", m.modelPath());
+            o.put("model_file_bytes", m.modelFileBytes());
+            Map<String, Object> settings = new LinkedHashMap<>();
+            settings.put("context_tokens", m.settings().contextTokens());
+            settings.put("gpu_layers", m.settings().gpuLayers());
+            settings.put("sequences", m.settings().sequences());
+            settings.put("flash_attention", m.settings().flashAttention());
+            settings.put("cache_type_k", m.settings().cacheTypeK());
+            settings.put("cache_type_v", m.settings().cacheTypeV());
+            settings.put("ubatch_tokens", m.settings().ubatchTokens());
+            o.put("settings", settings);
+            o.put("resident_bytes", m.residentBytes());
+            o.put("model_resident_bytes", m.modelResidentBytes());
+            o.put("predicted_bytes", m.predictedBytes());
+            o.put("predicted_weights_bytes", m.predictedWeightsBytes());
+            o.put("notes", m.notes());
+            models.add(o);
+        }
+        r.put("models", models);
+        return r;
     }
 
     private static Map<String, Object> device(DeviceReport d) {

@@ -1,8 +1,10 @@
 package dev.memwall.agent.render;
 
-import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
+import dev.memwall.agent.probe.ProbeReport;
+import dev.memwall.agent.running.RunningModel;
+import dev.memwall.agent.running.RunningNow;
 import dev.memwall.device.BandwidthKind;
 import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
@@ -12,11 +14,11 @@ import dev.memwall.device.host.HostLoad;
 import dev.memwall.estimator.fit.Verdict;
 import dev.memwall.estimator.units.Quantities;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /** The probe as a terminal table: one row per device, then host memory, then notes. */
@@ -38,6 +40,11 @@ public final class ProbeTable {
      * report free memory, those that fit when it is idle.
      */
     public static String render(ProbeReport report, List<Verdict> fits) {
+        return render(report, fits, RunningNow.NONE);
+    }
+
+    /** As above, with a "Running now" section: the models other processes hold, predicted beside real. */
+    public static String render(ProbeReport report, List<Verdict> fits, RunningNow running) {
         StringBuilder out = new StringBuilder();
         List<String> notes = new ArrayList<>();
         if (report.devices().isEmpty() && report.failedDevices().isEmpty()) {
@@ -103,6 +110,7 @@ public final class ProbeTable {
                 out.append('\n');
             });
         }
+        running(out, running);
         out.append('\n');
         if (report.host() != null) {
             out.append("Host memory: ").append(Quantities.gib(report.host().totalBytes())).append(" total, ")
@@ -214,5 +222,54 @@ public final class ProbeTable {
             }
         }
         return new ArrayList<>(notes);
+    }
+
+    /**
+     * Running now: one row per model a process holds (its resident memory, the model file's resident pages, and
+     * memwall's prediction of what the runtime allocates), then the notes and what could not be seen.
+     */
+    private static void running(StringBuilder out, RunningNow running) {
+        if (running.examined() == 0) {
+            return;
+        }
+        out.append("\nRunning now");
+        if (running.models().isEmpty()) {
+            out.append(": no process holds a model file (.gguf, .safetensors) or llama.cpp's libraries");
+        } else {
+            out.append(" (predicted: what the runtime allocates; resident memory reaches it once its buffers are "
+                    + "used):\n");
+            TextTable t = new TextTable("PID", "PROCESS", "RUNTIME", "MODEL", "CONTEXT", "RESIDENT", "MODEL RESIDENT",
+                    "PREDICTED", "PREDICTED WEIGHTS");
+            for (RunningModel m : running.models()) {
+                t.row(String.valueOf(m.pid()), m.process() == null ? UNKNOWN : OneLine.of(m.process()),
+                        m.runtime() == null ? UNKNOWN : m.runtime(),
+                        m.modelPath() == null ? UNKNOWN : OneLine.of(fileName(m.modelPath())),
+                        m.settings().contextTokens() == null ? UNKNOWN : String.valueOf(m.settings().contextTokens()),
+                        gibOrUnknown(m.residentBytes()), gibOrUnknown(m.modelResidentBytes()),
+                        gibOrUnknown(m.predictedBytes()), gibOrUnknown(m.predictedWeightsBytes()));
+            }
+            out.append(t.render());
+            for (RunningModel m : running.models()) {
+                for (String n : m.notes()) {
+                    out.append("  ").append(m.pid()).append(": ").append(OneLine.of(n)).append('\n');
+                }
+            }
+        }
+        if (running.unreadable() > 0) {
+            out.append(running.models().isEmpty() ? "; " : "  ").append(running.unreadable())
+                    .append(running.unreadable() == 1 ? " process's memory map" : " processes' memory maps")
+                    .append(" could not be read (another user's needs root or CAP_SYS_PTRACE)");
+        }
+        if (running.models().isEmpty() || running.unreadable() > 0) {
+            out.append('\n');
+        }
+    }
+
+    private static String fileName(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    private static String gibOrUnknown(Long bytes) {
+        return bytes == null ? UNKNOWN : Quantities.gib(bytes);
     }
 }

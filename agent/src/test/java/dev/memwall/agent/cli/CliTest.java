@@ -31,7 +31,7 @@ class CliTest {
         assertThat(r.code()).isZero();
         assertThat(r.err()).isEmpty();
         JsonNode doc = new ObjectMapper().readTree(r.out());
-        assertThat(doc.get("schema").asText()).isEqualTo("memwall.probe.v1");
+        assertThat(doc.get("schema").asText()).isEqualTo("memwall.probe.v2");
         assertThat(doc.get("host").get("memory_total_bytes").asLong()).isPositive();
         assertThat(doc.get("host").get("memory_available_bytes").asLong()).isPositive();
         JsonNode devices = doc.get("devices");

@@ -86,7 +86,7 @@ class AgentTest {
         assertThat(get("/readyz").statusCode()).isEqualTo(200);
 
         JsonNode probe = JSON.readTree(get("/api/v1/probe").body());
-        assertThat(probe.get("schema").asText()).isEqualTo("memwall.probe.v1");
+        assertThat(probe.get("schema").asText()).isEqualTo("memwall.probe.v2");
         assertThat(probe.get("devices").get(0).get("memory").get("free_bytes").asLong()).isEqualTo(20 * GIB);
         // fits[] is the catalog's popular models on each device, the same list `memwall probe` prints.
         assertThat(probe.get("fits")).hasSize(dev.memwall.estimator.fit.PopularFits.MODELS.size());

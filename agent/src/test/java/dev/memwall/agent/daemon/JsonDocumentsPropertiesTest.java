@@ -156,6 +156,7 @@ class JsonDocumentsPropertiesTest {
         return new Snapshot(1, report.takenAt(), report, Map.of("opencl:0.0", new Snapshot.DeviceStatus(false, null,
                 "idle", null, report.takenAt())), List.of(c), HostCapacity.UNKNOWN, Map.of("opencl:0.0", watched),
                 Map.of("opencl:0.0", dev.memwall.estimator.fit.PopularFits.on(c, HostCapacity.UNKNOWN)),
-                Map.of("opencl:0.0", RoofChart.of(c, List.of(v.roofline()))), 0);
+                Map.of("opencl:0.0", RoofChart.of(c, List.of(v.roofline()))), 0,
+                dev.memwall.agent.running.RunningNow.NONE);
     }
 }

@@ -40,7 +40,7 @@ final class LlamaCppRuntime {
                 "npm install --omit=optional --prefix agent/target/npm node-llama-cpp@" + VERSION
                         + " @node-llama-cpp/linux-x64@" + VERSION);
         Path scripts = Files.createDirectories(scratch.resolve("scripts"));
-        for (String name : List.of("llama-buffers.mjs", "llama-decode.mjs")) {
+        for (String name : List.of("llama-buffers.mjs", "llama-decode.mjs", "hold-model.mjs")) {
             try (InputStream in = Objects.requireNonNull(LlamaCppRuntime.class.getResourceAsStream("/truth/" + name))) {
                 Files.copy(in, scripts.resolve(name));
             }
@@ -107,6 +107,17 @@ final class LlamaCppRuntime {
      */
     List<JsonNode> buffers(Path model, String contextsJson) throws IOException, InterruptedException {
         return run("llama-buffers.mjs", model.toString(), contextsJson);
+    }
+
+    /**
+     * Starts one of the scripts with node and leaves it running (see hold-model.mjs): its stdin is the caller's to
+     * write, its stdout to read; stderr goes to a file beside the scripts.
+     */
+    Process start(String script, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("node", scripts.resolve(script).toString(),
+                modules.toString()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectError(scripts.resolve(script + ".err").toFile()).start();
     }
 
     /** Runs one of the scripts with node and returns the JSON objects it printed, one per line. */

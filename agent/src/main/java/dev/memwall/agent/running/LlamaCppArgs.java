@@ -1,0 +1,93 @@
+package dev.memwall.agent.running;
+
+import dev.memwall.estimator.units.AsciiNumbers;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The settings that change llama.cpp's memory, as its programs take them on their command line ({@code llama-server},
+ * {@code llama-cli} and programs that pass the same options on): {@code -c/--ctx-size}, {@code -ngl/--n-gpu-layers},
+ * {@code -np/--parallel}, {@code -fa/--flash-attn} (a flag in older releases, {@code on|off|auto} in newer ones),
+ * {@code -ctk/--cache-type-k}, {@code -ctv/--cache-type-v}, {@code -ub/--ubatch-size} and {@code -m/--model}. Each
+ * is null where the command line does not give it (the runtime's default then applies, and is not guessed here).
+ * Option names: llama.cpp's common/arg.cpp (https://github.com/ggml-org/llama.cpp/blob/master/common/arg.cpp).
+ */
+public record LlamaCppArgs(Long contextTokens, Integer gpuLayers, Integer sequences, Boolean flashAttention,
+        String cacheTypeK, String cacheTypeV, Integer ubatchTokens, String model) {
+
+    /** Nothing given. */
+    public static final LlamaCppArgs NONE = new LlamaCppArgs(null, null, null, null, null, null, null, null);
+
+    /** The settings on this command line; a value that does not read as its option's type is left out. */
+    public static LlamaCppArgs parse(List<String> args) {
+        if (args == null) {
+            return NONE;
+        }
+        Long ctx = null;
+        Integer ngl = null;
+        Integer np = null;
+        Boolean fa = null;
+        String ctk = null;
+        String ctv = null;
+        Integer ub = null;
+        String model = null;
+        for (int i = 1; i < args.size(); i++) {
+            String a = args.get(i);
+            String name = a;
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                name = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            }
+            String next = value != null ? value : i + 1 < args.size() ? args.get(i + 1) : null;
+            boolean consumed = value == null;
+            switch (name) {
+                case "-c", "--ctx-size" -> ctx = whole(next);
+                case "-ngl", "--n-gpu-layers", "--gpu-layers" -> {
+                    Long v = whole(next);
+                    ngl = v == null ? (next != null && next.equals("all") ? Integer.MAX_VALUE : null)
+                            : (int) Math.min(v, Integer.MAX_VALUE);
+                }
+                case "-np", "--parallel" -> np = small(whole(next));
+                case "-ub", "--ubatch-size" -> ub = small(whole(next));
+                case "-ctk", "--cache-type-k" -> ctk = next;
+                case "-ctv", "--cache-type-v" -> ctv = next;
+                case "-m", "--model" -> model = next;
+                case "-fa", "--flash-attn" -> {
+                    String v = next == null ? "" : next.toLowerCase(Locale.ROOT);
+                    if (v.equals("on") || v.equals("off") || v.equals("auto")) {
+                        fa = v.equals("auto") ? null : v.equals("on");
+                    } else {
+                        // the older flag form: no value follows
+                        fa = true;
+                        consumed = false;
+                        if (value != null) {
+                            fa = null;
+                        }
+                    }
+                }
+                case "--no-flash-attn" -> {
+                    fa = false;
+                    consumed = false;
+                }
+                default -> consumed = false;
+            }
+            if (consumed && value == null) {
+                i++;
+            }
+        }
+        return new LlamaCppArgs(ctx, ngl, np, fa, ctk, ctv, ub, model);
+    }
+
+    private static Long whole(String v) {
+        if (v == null || !AsciiNumbers.isWholeNumber(v) || v.length() > 12) {
+            return null;
+        }
+        return AsciiNumbers.parseLong(v);
+    }
+
+    private static Integer small(Long v) {
+        return v == null || v < 1 || v > 1_000_000 ? null : v.intValue();
+    }
+}

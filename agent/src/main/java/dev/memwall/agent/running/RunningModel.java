@@ -1,0 +1,32 @@
+package dev.memwall.agent.running;
+
+import java.util.List;
+
+/**
+ * A model a running process holds, with memwall's prediction for it beside what the process really holds.
+ *
+ * @param pid                      the process
+ * @param process                  its name, or null
+ * @param runtime                  {@code llama.cpp} where it has llama.cpp's libraries mapped, else null
+ * @param modelPath                the model file it holds, or null for a runtime with none mapped or open
+ * @param modelFileBytes           that file's size, or null
+ * @param settings                 what its command line says about memory (llama.cpp's options)
+ * @param residentBytes            the process's resident memory, or null when unreadable
+ * @param modelResidentBytes       bytes of the model file resident in its memory (mapped pages in RAM), or null
+ * @param predictedBytes           memwall's estimate of what the runtime allocates for this model with these
+ *                                 settings, or null when it cannot be made (say why in {@code notes})
+ * @param predictedWeightsBytes    the weights' share of it (the file's tensors as the runtime keeps them), or null
+ * @param notes                    what could not be read or predicted, and mismatches beyond 10%
+ */
+public record RunningModel(long pid, String process, String runtime, String modelPath, Long modelFileBytes,
+        LlamaCppArgs settings, Long residentBytes, Long modelResidentBytes, Long predictedBytes,
+        Long predictedWeightsBytes, List<String> notes) {
+
+    /** Beyond this share apart, a prediction and the real figure are a note: memwall or the runtime surprises. */
+    public static final double MISMATCH = 0.10;
+
+    public RunningModel {
+        notes = List.copyOf(notes);
+    }
+
+}

@@ -1,0 +1,176 @@
+package dev.memwall.agent.running;
+
+import dev.memwall.device.host.HostProcesses;
+import dev.memwall.estimator.catalog.ModelCatalog;
+import dev.memwall.estimator.fit.LlamaCppProfile;
+import dev.memwall.estimator.fit.MemoryAccounting;
+import dev.memwall.estimator.fit.MemoryEstimate;
+import dev.memwall.estimator.fit.Mode;
+import dev.memwall.estimator.fit.Recompute;
+import dev.memwall.estimator.fit.RuntimeProfile;
+import dev.memwall.estimator.fit.Workload;
+import dev.memwall.estimator.precision.Precision;
+import dev.memwall.estimator.precision.Precisions;
+import dev.memwall.estimator.source.LoadedModel;
+import dev.memwall.estimator.source.ModelSources;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What is running now: every process holding a model (see {@link HostProcesses}), the model, its settings where the
+ * command line shows them, and memwall's prediction for that model with those settings beside the process's real
+ * resident memory. Predictions are made for GGUF files held by llama.cpp running on the CPU, where llama.cpp keeps
+ * every buffer in host memory: weights (mapped from the file, plus the copies it repacks for the CPU's kernels),
+ * KV cache, output and compute buffers, as {@code memwall fit --runtime llama.cpp} sizes them. The prediction is
+ * what llama.cpp allocates; the process's resident memory is below it until the buffers have been used (a
+ * compute buffer's worst case only with a full context), so only resident memory above the prediction, or
+ * mapped weights that differ from it, is a note.
+ *
+ * @param models     the models held, process by process
+ * @param unreadable processes whose memory maps memwall may not read (another user's, without root or
+ *                   {@code CAP_SYS_PTRACE})
+ * @param examined   processes looked at
+ */
+public record RunningNow(List<RunningModel> models, int unreadable, int examined) {
+
+    public RunningNow {
+        models = List.copyOf(models);
+    }
+
+    /** Nothing looked at (not Linux, or the scan was not made). */
+    public static final RunningNow NONE = new RunningNow(List.of(), 0, 0);
+
+    /** Scans this host's processes. */
+    public static RunningNow scan() {
+        return of(HostProcesses.scan());
+    }
+
+    /** The models these processes hold, with predictions. */
+    public static RunningNow of(HostProcesses.Scan scan) {
+        List<RunningModel> models = new ArrayList<>();
+        for (HostProcesses.HostProcess p : scan.processes()) {
+            models.addAll(of(p));
+        }
+        return new RunningNow(models, scan.unreadable(), scan.examined());
+    }
+
+    /** One entry per model file the process holds (one without a model where it holds a runtime only). */
+    public static List<RunningModel> of(HostProcesses.HostProcess p) {
+        String runtime = p.runsLlamaCpp() ? "llama.cpp" : null;
+        LlamaCppArgs settings = runtime != null || llamaProgram(p.commandLine()) ? LlamaCppArgs.parse(p.commandLine())
+                : LlamaCppArgs.NONE;
+        if (runtime == null && llamaProgram(p.commandLine())) {
+            runtime = "llama.cpp";
+        }
+        List<RunningModel> out = new ArrayList<>();
+        if (p.models().isEmpty()) {
+            List<String> notes = new ArrayList<>();
+            notes.add("has llama.cpp's libraries mapped but no model file mapped or open (a model read into memory "
+                    + "and closed cannot be named)");
+            out.add(new RunningModel(p.pid(), p.name(), runtime, null, null, settings, p.residentBytes(), null, null,
+                    null, notes));
+            return out;
+        }
+        for (HostProcesses.ModelFile f : p.models()) {
+            out.add(predicted(p, runtime, settings, f, p.models().size()));
+        }
+        return out;
+    }
+
+    private static boolean llamaProgram(List<String> commandLine) {
+        if (commandLine == null || commandLine.isEmpty()) {
+            return false;
+        }
+        String first = commandLine.get(0);
+        String program = first.substring(first.lastIndexOf('/') + 1);
+        return program.startsWith("llama-");
+    }
+
+    private static RunningModel predicted(HostProcesses.HostProcess p, String runtime, LlamaCppArgs settings,
+            HostProcesses.ModelFile f, int files) {
+        List<String> notes = new ArrayList<>();
+        Long predicted = null;
+        Long weights = null;
+        if (p.commandLine() == null) {
+            notes.add("its command line cannot be read");
+        }
+        if (!"llama.cpp".equals(runtime)) {
+            notes.add("no prediction: the runtime holding it is not recognised (memwall predicts llama.cpp's "
+                    + "memory; vLLM and others are not yet read from a process)");
+        } else if (!f.path().toLowerCase(Locale.ROOT).endsWith(".gguf")) {
+            notes.add("no prediction: llama.cpp holds a file that is not GGUF");
+        } else if (settings.gpuLayers() != null && settings.gpuLayers() > 0) {
+            notes.add("no prediction: " + settings.gpuLayers() + " layers offloaded to a GPU (-ngl); memwall predicts "
+                    + "llama.cpp on the CPU only for a running process");
+        } else {
+            try {
+                LoadedModel model = ModelSources.load(f.path(), ModelCatalog::builtIn);
+                if (model.spec() == null || model.weights() == null) {
+                    notes.add("no prediction: the file holds no architecture memwall reads");
+                } else {
+                    Precision k = kv(settings.cacheTypeK());
+                    Precision v = kv(settings.cacheTypeV());
+                    if (k == null || v == null || !k.equals(v)) {
+                        notes.add("no prediction: KV cache types " + settings.cacheTypeK() + "/" + settings.cacheTypeV()
+                                + " (memwall predicts one type for both)");
+                    } else {
+                        RuntimeProfile.LlamaCpp profile = new RuntimeProfile.LlamaCpp(settings.ubatchTokens() == null
+                                ? LlamaCppProfile.UBATCH_TOKENS : settings.ubatchTokens(),
+                                LlamaCppProfile.FIT_MARGIN_BYTES, Boolean.TRUE.equals(settings.flashAttention()), null);
+                        int sequences = settings.sequences() == null ? 1 : settings.sequences();
+                        long context = settings.contextTokens() == null ? 1 : settings.contextTokens();
+                        Workload w = new Workload(null, k, context, sequences, Mode.INFERENCE, Recompute.NONE, 16, 0,
+                                profile);
+                        MemoryEstimate e = MemoryAccounting.estimate(model.spec(), model.weights(), w, 1, null, true);
+                        weights = e.bytes("weights") + e.bytes("cpu_repack");
+                        if (settings.contextTokens() == null) {
+                            notes.add("the context it was started with is not on its command line (-c/--ctx-size): "
+                                    + "only the weights are predicted");
+                        } else {
+                            predicted = e.totalBytes();
+                            if (settings.flashAttention() == null) {
+                                notes.add("flash attention not given on the command line: predicted without it");
+                            }
+                        }
+                    }
+                }
+            } catch (Exception e) {
+                notes.add("no prediction: the model file could not be read: " + e.getMessage());
+            }
+        }
+        if (files > 1) {
+            notes.add("the process holds " + files + " model files; each is predicted alone");
+        }
+        if (weights != null && f.residentBytes() != null
+                && Math.abs(f.residentBytes() - weights) > RunningModel.MISMATCH * weights) {
+            notes.add(String.format(Locale.ROOT, "the model file's resident pages (%s) are %+.0f%% from the weights "
+                    + "memwall predicts llama.cpp maps (%s)", gib(f.residentBytes()),
+                    (f.residentBytes() / (double) weights - 1) * 100, gib(weights)));
+        }
+        if (predicted != null && p.residentBytes() != null
+                && p.residentBytes() > predicted * (1 + RunningModel.MISMATCH)) {
+            notes.add(String.format(Locale.ROOT, "resident memory (%s) is %+.0f%% above memwall's prediction (%s): "
+                    + "llama.cpp holds more than predicted, or the program's own memory is large",
+                    gib(p.residentBytes()), (p.residentBytes() / (double) predicted - 1) * 100, gib(predicted)));
+        }
+        return new RunningModel(p.pid(), p.name(), runtime, f.path(), f.sizeBytes(), settings, p.residentBytes(),
+                f.residentBytes(), predicted, weights, notes);
+    }
+
+    private static String gib(long bytes) {
+        return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+    }
+
+    /** llama.cpp's KV type name as memwall's precision: f16 when not given (llama.cpp's default). */
+    private static Precision kv(String type) {
+        String t = type == null ? "f16" : type.toLowerCase(Locale.ROOT);
+        String name = switch (t) {
+            case "f16" -> "fp16";
+            case "bf16" -> "bf16";
+            case "f32" -> "fp32";
+            default -> t;
+        };
+        return Precisions.kvCache(name).orElse(null);
+    }
+}
