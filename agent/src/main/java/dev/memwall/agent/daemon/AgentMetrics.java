@@ -1,6 +1,7 @@
 package dev.memwall.agent.daemon;
 
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
+import dev.memwall.agent.running.RunningModel;
 import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceIdentity;
@@ -33,7 +34,7 @@ final class AgentMetrics implements MultiCollector {
             "memwall_model_headroom_bytes", "memwall_model_decode_tokens_per_second_bound",
             "memwall_model_decode_tokens_per_second_expected",
             "memwall_model_bandwidth_bound", "memwall_probe_errors", "memwall_snapshot_timestamp_seconds",
-            "memwall_device_release_failures");
+            "memwall_device_release_failures", "memwall_loaded_model_memory_bytes");
 
     private final Supplier<Snapshot> latest;
     private final String node;
@@ -136,9 +137,26 @@ final class AgentMetrics implements MultiCollector {
                 }
             }
         }
+        Family loaded = new Family("memwall_loaded_model_memory_bytes", "A model another process holds now: "
+                + "source=measured is the process's resident memory, source=predicted what memwall predicts the "
+                + "runtime allocates for that model with the settings on its command line (resident memory reaches "
+                + "it once the runtime's buffers are used).", Unit.BYTES);
+        if (s.running() != null) {
+            for (RunningModel m : s.running().models()) {
+                if (m.modelPath() == null) {
+                    continue;
+                }
+                Map<String, String> ml = new LinkedHashMap<>();
+                ml.put("model", m.modelPath().substring(m.modelPath().lastIndexOf('/') + 1));
+                ml.put("runtime", m.runtime() == null ? "unknown" : m.runtime());
+                ml.put("pid", Long.toString(m.pid()));
+                loaded.addIfKnown(labels(with(ml, "source", "measured")), m.residentBytes());
+                loaded.addIfKnown(labels(with(ml, "source", "predicted")), m.predictedBytes());
+            }
+        }
         List<MetricSnapshot> out = new ArrayList<>();
         for (Family f : List.of(total, free, used, reserved, bandwidth, up, measuredAt, fits, headroom, decode, expected, bound,
-                stamp)) {
+                stamp, loaded)) {
             if (!f.points.isEmpty()) {
                 out.add(f.build());
             }

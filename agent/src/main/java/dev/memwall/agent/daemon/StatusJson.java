@@ -41,6 +41,7 @@ final class StatusJson {
         host.put("memory_total_bytes", s.report().host() == null ? null : s.report().host().totalBytes());
         host.put("memory_available_bytes", s.report().host() == null ? null : s.report().host().availableBytes());
         doc.put("host", host);
+        doc.put("running", s.running() == null ? null : dev.memwall.agent.render.ProbeJson.running(s.running()));
         return doc;
     }
 

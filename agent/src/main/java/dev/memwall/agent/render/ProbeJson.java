@@ -97,7 +97,8 @@ public final class ProbeJson {
         return doc;
     }
 
-    private static Map<String, Object> running(RunningNow running) {
+    /** The {@code running} object: processes examined and unreadable, and each model held with its prediction. */
+    public static Map<String, Object> running(RunningNow running) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("processes_examined", running.examined());
         r.put("processes_unreadable", running.unreadable());
