@@ -21,6 +21,16 @@ public interface Device extends AutoCloseable {
         return readMemory();
     }
 
+    /**
+     * The processes holding a context on the device now: each kind the driver tells about (compute first, then
+     * graphics), one entry per process and kind. Empty when there are none; null when this backend cannot tell
+     * (no such query, or the driver refuses it for both kinds). A process with both kinds of context is listed
+     * twice, and the driver may count the same memory in both entries.
+     */
+    default java.util.List<DeviceProcess> processes() throws DeviceException {
+        return null;
+    }
+
     /** Runs the read and copy microbenchmarks. */
     BandwidthResult measureBandwidth(BenchmarkSettings settings) throws DeviceException;
 
