@@ -11,7 +11,9 @@
  *   device name="NVIDIA H100 PCIe" uuid=GPU-8e3b1c52-0000-4000-8000-000000000001 pci=0000:3b:00.0
  *          total=80GiB free=79GiB reserved=512MiB cc=9.0 sms=114 sm_clock_khz=1755000
  *          mem_clock_khz=1593000 bus_width=5120 l2=50MiB ecc=1 processes=0 nvml_v2=1 broken_identity=0
- *          nvml_memory_drift_bytes=0 pci_device_id=0x233110DE pci_subsystem_id=0x16C110DE      (all on one line)
+ *          nvml_memory_drift_bytes=0 pci_device_id=0x233110DE pci_subsystem_id=0x16C110DE
+ *          process_list=12345:1GiB:compute,12346:hidden:graphics process_growth=0
+ *          nvml_processes_version=3                                                           (all on one line)
  *   fault cuda cuMemAlloc_v2 1 2 [device=N] [sticky]
  *   fault nvml nvmlDeviceGetMemoryInfo_v2 2 15 device=1 sticky
  *
@@ -20,6 +22,13 @@
  * nvml_memory_drift_bytes=N (N may be negative, sizes allowed) adds N to the used memory that
  * nvmlDeviceGetMemoryInfo_v2 reports, so that total != reserved + used + free by -N, as some drivers are
  * reported to do; broken_identity=1 adds another 1 MiB the same way.
+ *
+ * Processes NVML lists for a device, in this order: processes=N compute processes (pids 10000 + i, each
+ * using context_bytes); process_list=PID:BYTES:KIND,... (KIND compute or graphics, BYTES a size or "hidden"
+ * for NVML_VALUE_NOT_AVAILABLE; at most FC_MAX_PROCS entries, a pid may repeat); and process_growth=N more
+ * compute processes (pids 20000 + i, context_bytes each) after every process query on the device, as if
+ * processes started between the count and the list. nvml_processes_version=3|2|1 is the newest
+ * nvmlDevice*RunningProcesses version the driver has: newer ones return NVML_ERROR_FUNCTION_NOT_FOUND.
  */
 #ifndef MEMWALL_FAKE_COMMON_H
 #define MEMWALL_FAKE_COMMON_H
@@ -60,7 +69,10 @@
     X(nvmlDeviceGetCount) X(nvmlDeviceGetCount_v2) X(nvmlDeviceGetHandleByIndex) \
     X(nvmlDeviceGetHandleByIndex_v2) X(nvmlDeviceGetHandleByUUID) X(nvmlDeviceGetHandleByPciBusId_v2) \
     X(nvmlDeviceGetIndex) X(nvmlDeviceGetName) X(nvmlDeviceGetUUID) X(nvmlDeviceGetPciInfo_v3) \
-    X(nvmlDeviceGetMemoryInfo) X(nvmlDeviceGetMemoryInfo_v2) X(nvmlDeviceGetComputeRunningProcesses_v3)
+    X(nvmlDeviceGetMemoryInfo) X(nvmlDeviceGetMemoryInfo_v2) X(nvmlDeviceGetComputeRunningProcesses_v3) \
+    X(nvmlDeviceGetComputeRunningProcesses_v2) X(nvmlDeviceGetComputeRunningProcesses) \
+    X(nvmlDeviceGetGraphicsRunningProcesses_v3) X(nvmlDeviceGetGraphicsRunningProcesses_v2) \
+    X(nvmlDeviceGetGraphicsRunningProcesses)
 
 #define FC_STR(name) #name,
 #define FC_ENUM(name) F_##name,
@@ -71,6 +83,15 @@ static const char *const FC_NVML_FUNCS[] = {FC_NVML_FUNC_LIST(FC_STR)};
 #define FC_NVML_NFUNCS ((int) (sizeof FC_NVML_FUNCS / sizeof FC_NVML_FUNCS[0]))
 
 #define FC_MAX_FUNCS 64
+#define FC_MAX_PROCS 32
+#define FC_VALUE_NOT_AVAILABLE 0xFFFFFFFFFFFFFFFFULL
+
+/* One process_list entry. */
+struct fc_process {
+    unsigned int pid;
+    unsigned long long used;       /* FC_VALUE_NOT_AVAILABLE: hidden */
+    int graphics;                  /* 0 compute, 1 graphics */
+};
 
 struct fc_device {
     char name[256];
@@ -82,6 +103,10 @@ struct fc_device {
     int sms, sm_clock_khz, mem_clock_khz, bus_width, l2, ecc, processes, nvml_v2, broken_identity;
     long long nvml_drift;          /* added to NVML v2's used: the parts no longer add up to the total */
     unsigned pci_device_id, pci_subsystem_id;
+    struct fc_process process_list[FC_MAX_PROCS];
+    int nprocess_list;
+    int process_growth;            /* compute processes added after each process query */
+    int nvml_processes_version;    /* newest nvmlDevice*RunningProcesses version present: 1, 2 or 3 */
 };
 
 struct fc_fault {
@@ -169,6 +194,9 @@ static void fc_default_device(struct fc_device *d, int index) {
     d->broken_identity = 0;
     d->pci_device_id = 0x10DE;
     d->pci_subsystem_id = 0x10DE;
+    d->nprocess_list = 0;
+    d->process_growth = 0;
+    d->nvml_processes_version = 3;
 }
 
 /* Parses a size or count: decimal with optional fraction and binary suffix, or 0x-hex. */
@@ -367,6 +395,47 @@ static int fc_tokenize(char *line, char **tokens, int max, int *count) {
     return 0;
 }
 
+/* "12345:1GiB:compute,12346:hidden:graphics" -> d->process_list. Returns 0, or -1 with err set. */
+static int fc_parse_process_list(struct fc_device *d, const char *val, char *err, size_t errlen) {
+    char copy[2048];
+    if (strlen(val) >= sizeof copy) {
+        snprintf(err, errlen, "process_list too long");
+        return -1;
+    }
+    snprintf(copy, sizeof copy, "%s", val);
+    d->nprocess_list = 0;
+    if (copy[0] == '\0') {
+        return 0;
+    }
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+        char whole[256];
+        snprintf(whole, sizeof whole, "%s", item);
+        char *pid = item, *used = strchr(item, ':'), *kind = NULL;
+        if (used != NULL) {
+            *used++ = '\0';
+            kind = strchr(used, ':');
+            if (kind != NULL) *kind++ = '\0';
+        }
+        unsigned long long p = 0, u = 0;
+        if (kind == NULL || fc_parse_u64(pid, &p) != 0 || p > 0xffffffffULL
+            || (strcmp(used, "hidden") != 0 && fc_parse_u64(used, &u) != 0)
+            || (strcmp(kind, "compute") != 0 && strcmp(kind, "graphics") != 0)) {
+            snprintf(err, errlen, "bad process_list entry '%.100s' (want PID:BYTES|hidden:compute|graphics)", whole);
+            return -1;
+        }
+        if (d->nprocess_list == FC_MAX_PROCS) {
+            snprintf(err, errlen, "more than %d process_list entries", FC_MAX_PROCS);
+            return -1;
+        }
+        struct fc_process *e = &d->process_list[d->nprocess_list++];
+        e->pid = (unsigned int) p;
+        e->used = strcmp(used, "hidden") == 0 ? FC_VALUE_NOT_AVAILABLE : u;
+        e->graphics = kind[0] == 'g';
+    }
+    return 0;
+}
+
 static int fc_parse_device_kv(struct fc_device *d, const char *key, const char *val, char *err, size_t errlen) {
     unsigned long long u;
     int *intp = NULL;
@@ -408,6 +477,8 @@ static int fc_parse_device_kv(struct fc_device *d, const char *key, const char *
             return -1;
         }
         return 0;
+    } else if (strcmp(key, "process_list") == 0) {
+        return fc_parse_process_list(d, val, err, errlen);
     } else if (strcmp(key, "pci_device_id") == 0 || strcmp(key, "pci_subsystem_id") == 0) {
         if (fc_parse_u64(val, &u) != 0 || u > 0xffffffffULL) {
             snprintf(err, errlen, "bad %s '%s'", key, val);
@@ -422,7 +493,9 @@ static int fc_parse_device_kv(struct fc_device *d, const char *key, const char *
     else if (strcmp(key, "bus_width") == 0) { intp = &d->bus_width; lo = 1; }
     else if (strcmp(key, "l2") == 0) { intp = &d->l2; lo = 0; }
     else if (strcmp(key, "ecc") == 0) { intp = &d->ecc; hi = 1; }
-    else if (strcmp(key, "processes") == 0) { intp = &d->processes; hi = 1024; }
+    else if (strcmp(key, "processes") == 0) { intp = &d->processes; hi = 65536; }
+    else if (strcmp(key, "process_growth") == 0) { intp = &d->process_growth; hi = 1024; }
+    else if (strcmp(key, "nvml_processes_version") == 0) { intp = &d->nvml_processes_version; lo = 1; hi = 3; }
     else if (strcmp(key, "nvml_v2") == 0) { intp = &d->nvml_v2; hi = 1; }
     else if (strcmp(key, "broken_identity") == 0) { intp = &d->broken_identity; hi = 1; }
     if (intp == NULL) {

@@ -55,6 +55,8 @@ typedef struct {
 
 #define NVML_MEMORY_V2 ((unsigned int) (sizeof(nvmlMemory_v2_t) | (2 << 24)))
 
+/* nvml.h: nvmlProcessInfo_v2_t (also nvmlProcessInfo_t, taken by the _v2 and _v3 process queries) and the
+ * legacy nvmlProcessInfo_v1_t of the unversioned names. */
 typedef struct {
     unsigned int pid;
     unsigned long long usedGpuMemory;
@@ -62,9 +64,15 @@ typedef struct {
     unsigned int computeInstanceId;
 } nvmlProcessInfo_v3_t;
 
+typedef struct {
+    unsigned int pid;
+    unsigned long long usedGpuMemory;
+} nvmlProcessInfo_v1_t;
+
 _Static_assert(sizeof(nvmlPciInfo_t) == 68, "nvmlPciInfo_t layout");
 _Static_assert(sizeof(nvmlMemory_v2_t) == 40, "nvmlMemory_v2_t layout");
 _Static_assert(sizeof(nvmlProcessInfo_v3_t) == 24, "nvmlProcessInfo_v3_t layout");
+_Static_assert(sizeof(nvmlProcessInfo_v1_t) == 16, "nvmlProcessInfo_v1_t layout");
 
 /* A device handle points at one of these; they never move, so stale handles stay recognisable. */
 struct handle {
@@ -78,6 +86,8 @@ static struct handle handles[FC_MAX_DEVICES] = {
     {0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10}, {11}, {12}, {13}, {14}, {15},
 };
 static int inits;
+/* Process queries per device since the configuration: process_growth adds processes per query. */
+static int process_queries[FC_MAX_DEVICES];
 
 static const struct { int code; const char *text; } ERRORS[] = {
     {0, "Success"},
@@ -357,24 +367,96 @@ FC_EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(void *device, nvmlMemory_v2_t 
     END
 }
 
-FC_EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(void *device, unsigned int *infoCount,
-                                                               nvmlProcessInfo_v3_t *infos) {
-    DEVICE_BEGIN(F_nvmlDeviceGetComputeRunningProcesses_v3, device);
+/* Entry i of a device's process list of one kind (see fake_common.h for the order), i < process_count. */
+static struct fc_process process_at(const struct fc_device *d, int graphics, unsigned int i) {
+    struct fc_process p = {0, st.cfg.context_bytes, graphics};
+    if (!graphics) {
+        if (i < (unsigned int) d->processes) {
+            p.pid = 10000 + i;
+            return p;
+        }
+        i -= (unsigned int) d->processes;
+    }
+    for (int k = 0; k < d->nprocess_list; k++) {
+        if (d->process_list[k].graphics == graphics && i-- == 0) {
+            return d->process_list[k];
+        }
+    }
+    p.pid = 20000 + i;
+    return p;
+}
+
+static unsigned int process_count(const struct fc_device *d, int di, int graphics) {
+    unsigned int n = 0;
+    for (int k = 0; k < d->nprocess_list; k++) {
+        n += d->process_list[k].graphics == graphics;
+    }
+    if (!graphics) {
+        n += (unsigned int) d->processes + (unsigned int) (d->process_growth * process_queries[di]);
+    }
+    return n;
+}
+
+/* nvmlDevice{Compute,Graphics}RunningProcesses{,_v2,_v3}: version 1 fills nvmlProcessInfo_v1_t, else _v2/_v3's. */
+static nvmlReturn_t running_processes(int fn, int graphics, int version, void *device, unsigned int *infoCount,
+                                      void *infos) {
+    DEVICE_BEGIN(fn, device);
+    if (version > d->nvml_processes_version) FAIL(NVML_ERROR_FUNCTION_NOT_FOUND);
     if (infoCount == NULL) FAIL(NVML_ERROR_INVALID_ARGUMENT);
-    unsigned int want = (unsigned int) d->processes;
+    unsigned int want = process_count(d, di, graphics);
+    process_queries[di]++;
     if (want > 0 && (infos == NULL || *infoCount < want)) {
         *infoCount = want;
         FAIL(NVML_ERROR_INSUFFICIENT_SIZE);
     }
     for (unsigned int i = 0; i < want; i++) {
-        memset(&infos[i], 0, sizeof infos[i]);
-        infos[i].pid = 10000 + i;
-        infos[i].usedGpuMemory = st.cfg.context_bytes;
-        infos[i].gpuInstanceId = 0xFFFFFFFFu;
-        infos[i].computeInstanceId = 0xFFFFFFFFu;
+        struct fc_process p = process_at(d, graphics, i);
+        if (version == 1) {
+            nvmlProcessInfo_v1_t *e = (nvmlProcessInfo_v1_t *) infos + i;
+            memset(e, 0, sizeof *e);
+            e->pid = p.pid;
+            e->usedGpuMemory = p.used;
+        } else {
+            nvmlProcessInfo_v3_t *e = (nvmlProcessInfo_v3_t *) infos + i;
+            memset(e, 0, sizeof *e);
+            e->pid = p.pid;
+            e->usedGpuMemory = p.used;
+            e->gpuInstanceId = 0xFFFFFFFFu;
+            e->computeInstanceId = 0xFFFFFFFFu;
+        }
     }
     *infoCount = want;
     END
+}
+
+FC_EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(void *device, unsigned int *infoCount,
+                                                               nvmlProcessInfo_v3_t *infos) {
+    return running_processes(F_nvmlDeviceGetComputeRunningProcesses_v3, 0, 3, device, infoCount, infos);
+}
+
+FC_EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(void *device, unsigned int *infoCount,
+                                                               nvmlProcessInfo_v3_t *infos) {
+    return running_processes(F_nvmlDeviceGetComputeRunningProcesses_v2, 0, 2, device, infoCount, infos);
+}
+
+FC_EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses(void *device, unsigned int *infoCount,
+                                                            nvmlProcessInfo_v1_t *infos) {
+    return running_processes(F_nvmlDeviceGetComputeRunningProcesses, 0, 1, device, infoCount, infos);
+}
+
+FC_EXPORT nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v3(void *device, unsigned int *infoCount,
+                                                                nvmlProcessInfo_v3_t *infos) {
+    return running_processes(F_nvmlDeviceGetGraphicsRunningProcesses_v3, 1, 3, device, infoCount, infos);
+}
+
+FC_EXPORT nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v2(void *device, unsigned int *infoCount,
+                                                                nvmlProcessInfo_v3_t *infos) {
+    return running_processes(F_nvmlDeviceGetGraphicsRunningProcesses_v2, 1, 2, device, infoCount, infos);
+}
+
+FC_EXPORT nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses(void *device, unsigned int *infoCount,
+                                                             nvmlProcessInfo_v1_t *infos) {
+    return running_processes(F_nvmlDeviceGetGraphicsRunningProcesses, 1, 1, device, infoCount, infos);
 }
 
 /* ---- control, for tests (through JNA) ---- */
@@ -382,6 +464,7 @@ FC_EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(void *device, uns
 FC_EXPORT int fake_nvml_configure(const char *text) {
     pthread_mutex_lock(&mu);
     inits = 0;
+    memset(process_queries, 0, sizeof process_queries);
     int rc = fc_configure(&st, text);
     pthread_mutex_unlock(&mu);
     return rc;

@@ -41,12 +41,18 @@ import java.util.concurrent.TimeUnit;
  * One item per line, {@code #} comments. Settings {@code context_bytes=N} (device memory one CUDA context
  * costs, default 300 MiB), {@code driver_version=12060}, {@code nvml_driver_version=580.65.06}. Devices:
  * {@code device k=v ...} (values may be double-quoted) with keys {@code name uuid pci total free reserved cc sms
- * sm_clock_khz mem_clock_khz bus_width l2 ecc processes nvml_v2 broken_identity nvml_memory_drift_bytes
- * pci_device_id pci_subsystem_id}; sizes take K/KiB, M/MiB, G/GiB, T/TiB and fractions ({@code 1.5GiB}). NVML used
+ * sm_clock_khz mem_clock_khz bus_width l2 ecc processes process_list process_growth nvml_processes_version nvml_v2
+ * broken_identity nvml_memory_drift_bytes pci_device_id pci_subsystem_id}; sizes take K/KiB, M/MiB, G/GiB, T/TiB and fractions ({@code 1.5GiB}). NVML used
  * memory is {@code total - reserved - free}; {@code nvml_v2=0} makes {@code nvmlDeviceGetMemoryInfo_v2} return
  * NVML_ERROR_FUNCTION_NOT_FOUND; {@code nvml_memory_drift_bytes=N} (a size, may be negative) adds N to its
  * {@code used}, so the parts miss the total by -N (unsigned, as in C: below -used it wraps); {@code broken_identity=1}
- * adds another 1 MiB. Faults:
+ * adds another 1 MiB. Processes NVML lists, in this order: {@code processes=N} compute processes (pids 10000 + i,
+ * {@code context_bytes} each); {@code process_list=12345:1GiB:compute,12346:hidden:graphics} (pid, bytes or
+ * {@code hidden} for NVML_VALUE_NOT_AVAILABLE, kind; at most 32 entries, a pid may repeat); {@code process_growth=N}
+ * compute processes more (pids 20000 + i) after every process query on the device, as if they started between the
+ * count and the list. {@code nvml_processes_version=3|2|1} is the newest
+ * {@code nvmlDevice{Compute,Graphics}RunningProcesses} version present (default 3): newer ones return
+ * NVML_ERROR_FUNCTION_NOT_FOUND; version 1 (the unversioned names) fills the 16-byte legacy struct. Faults:
  * {@code fault cuda|nvml FUNCTION NTH ERRORCODE [device=N] [sticky]} — the NTH call of FUNCTION (counted from
  * when the fault was set; with {@code device=N} only calls concerning device N count) returns ERRORCODE
  * instead of doing its work; with {@code sticky} the device is lost: every later call concerning it fails with

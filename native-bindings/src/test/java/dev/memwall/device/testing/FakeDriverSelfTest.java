@@ -590,6 +590,11 @@ class FakeDriverSelfTest {
                 .hasMessageContaining("colour");
         assertThatThrownBy(() -> FakeDriver.configure("# ok\ndevice total=1GiB free=2GiB\n"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("line 2");
+        assertThatThrownBy(() -> FakeDriver.configure("device process_list=12:1GiB:compute,13:1GiB:video\n"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("line 1")
+                .hasMessageContaining("bad process_list entry '13:1GiB:video'");
+        assertThatThrownBy(() -> FakeDriver.configure("device nvml_processes_version=4\n"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nvml_processes_version");
         assertThatThrownBy(() -> FakeDriver.configure("fault cuda cuMemAloc_v2 1 2\n"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cuMemAloc_v2");
         FakeDriver.configure("");
