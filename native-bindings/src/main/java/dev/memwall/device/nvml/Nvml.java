@@ -17,6 +17,7 @@ final class Nvml {
     static final String LIBRARY = "libnvidia-ml.so.1";
     static final int SUCCESS = 0;
     static final int ERROR_NOT_SUPPORTED = 3;
+    static final int ERROR_NO_PERMISSION = 4;
     static final int ERROR_INSUFFICIENT_SIZE = 7;
     static final int ERROR_FUNCTION_NOT_FOUND = 13;
     static final int ERROR_ARGUMENT_VERSION_MISMATCH = 25;
@@ -48,6 +49,16 @@ final class Nvml {
         int nvmlDeviceGetMemoryInfo_v2(Pointer device, Pointer memory);
 
         int nvmlDeviceGetComputeRunningProcesses_v3(Pointer device, IntByReference count, Pointer infos);
+
+        int nvmlDeviceGetComputeRunningProcesses_v2(Pointer device, IntByReference count, Pointer infos);
+
+        int nvmlDeviceGetComputeRunningProcesses(Pointer device, IntByReference count, Pointer infos);
+
+        int nvmlDeviceGetGraphicsRunningProcesses_v3(Pointer device, IntByReference count, Pointer infos);
+
+        int nvmlDeviceGetGraphicsRunningProcesses_v2(Pointer device, IntByReference count, Pointer infos);
+
+        int nvmlDeviceGetGraphicsRunningProcesses(Pointer device, IntByReference count, Pointer infos);
     }
 
     private Nvml() {

@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * NVIDIA GPUs through NVML: context-free memory readings (total, reserved, used, free) and process counts,
- * cheap enough to take every few seconds. Bandwidth is left to the cuda backend, which sees the same GPUs.
+ * NVIDIA GPUs through NVML: context-free memory readings (total, reserved, used, free) and the processes holding
+ * device memory (pid, bytes, compute or graphics), cheap enough to take every few seconds. Bandwidth is left to the cuda backend, which sees the same GPUs.
  */
 public final class NvmlBackend implements DeviceBackend {
 

@@ -3,16 +3,18 @@ package dev.memwall.device.nvml;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import com.sun.jna.ptr.IntByReference;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.device.Device;
 import dev.memwall.device.DeviceException;
 import dev.memwall.device.DeviceIdentity;
+import dev.memwall.device.DeviceProcess;
 import dev.memwall.device.DeviceType;
 import dev.memwall.device.MemoryReading;
 import dev.memwall.device.PciBusIds;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -36,11 +38,13 @@ final class NvmlDevice implements Device {
 
     private final Pointer handle;
     private final DeviceIdentity identity;
+    private final NvmlProcesses processQueries;
     private volatile boolean v2Supported = true;
 
     private NvmlDevice(Pointer handle, DeviceIdentity identity) {
         this.handle = handle;
         this.identity = identity;
+        this.processQueries = new NvmlProcesses(handle, identity.id());
     }
 
     static NvmlDevice read(String id, Pointer handle) throws DeviceException {
@@ -152,19 +156,36 @@ final class NvmlDevice implements Device {
         }
     }
 
+    /**
+     * Compute processes (nvmlDeviceGetComputeRunningProcesses) then graphics ones; a kind the driver will not tell
+     * about (no permission, not supported, no such query) is left out, and null when it tells about neither.
+     */
+    @Override
+    public List<DeviceProcess> processes() throws DeviceException {
+        List<DeviceProcess> compute = processQueries.list(DeviceProcess.COMPUTE);
+        List<DeviceProcess> graphics = processQueries.list(DeviceProcess.GRAPHICS);
+        if (compute == null && graphics == null) {
+            return null;
+        }
+        List<DeviceProcess> all = new ArrayList<>();
+        if (compute != null) {
+            all.addAll(compute);
+        }
+        if (graphics != null) {
+            all.addAll(graphics);
+        }
+        return List.copyOf(all);
+    }
+
     /** Processes with a compute context on the device, or null when the driver does not say. */
     Integer computeProcesses() {
-        IntByReference count = new IntByReference(0);
         try {
-            int rc = Nvml.api().nvmlDeviceGetComputeRunningProcesses_v3(handle, count, Pointer.NULL);
-            if (rc == Nvml.SUCCESS || rc == Nvml.ERROR_INSUFFICIENT_SIZE) {
-                return count.getValue();
-            }
-            LOG.debug("{}: process count not available: {}", identity.id(), Nvml.name(rc));
-        } catch (UnsatisfiedLinkError e) {
-            LOG.debug("{}: no nvmlDeviceGetComputeRunningProcesses_v3", identity.id());
+            List<DeviceProcess> compute = processQueries.list(DeviceProcess.COMPUTE);
+            return compute == null ? null : compute.size();
+        } catch (DeviceException e) {
+            LOG.debug("{}: process count not available: {}", identity.id(), e.getMessage());
+            return null;
         }
-        return null;
     }
 
     @Override
