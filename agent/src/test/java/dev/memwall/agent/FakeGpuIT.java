@@ -236,6 +236,33 @@ class FakeGpuIT {
     }
 
     @Test
+    void theProcessesNvmlListsAreOnTheirDeviceWithTheirMemoryAndNames() throws Exception {
+        long self = ProcessHandle.current().pid();
+        MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig().replace("processes=2", "process_list=" + self
+                + ":1073741824:compute,4000000:hidden:graphics"), "--json", "--no-bench");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        assertThat(doc.get("devices").get(0).get("processes")).isEmpty();
+        JsonNode listed = doc.get("devices").get(1).get("processes");
+        assertThat(listed).hasSize(2);
+        assertThat(listed.get(0).get("pid").asLong()).isEqualTo(self);
+        assertThat(listed.get(0).get("used_bytes").asLong()).isEqualTo(1L << 30);
+        assertThat(listed.get(1).get("used_bytes").isNull()).isTrue();
+        assertThat(listed.get(1).get("kind").asText()).isEqualTo("graphics");
+        JsonNode users = doc.get("running").get("device_processes");
+        assertThat(users).hasSize(2);
+        assertThat(users.get(0).get("device").asText()).isEqualTo("cuda:1");
+        assertThat(users.get(0).get("process").asText()).isEqualTo(ProcessHandle.current().info().command()
+                .map(c -> c.substring(c.lastIndexOf('/') + 1)).orElse("java"));
+        assertThat(users.get(1).get("process").isNull()).isTrue();
+
+        MemwallJarIT.Run table = probe(FakeDriver.twoGpuConfig().replace("processes=2", "process_list=" + self
+                + ":1073741824:compute,4000000:hidden:graphics"), "--no-bench");
+        assertThat(table.out()).contains("On the devices", "cuda:1", String.valueOf(self), "1.00 GiB", "hidden");
+        assertNothingLeaked();
+    }
+
+    @Test
     void nvmlWithoutMemoryInfoV2FallsBackToV1() throws Exception {
         MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig()
                 + "fault nvml nvmlDeviceGetMemoryInfo_v2 1 3 device=0\n", "--json", "--no-bench");

@@ -141,6 +141,18 @@ public final class DeviceMerge {
             return all.stream().map(Device::peakFp16FlopsPerSecond).filter(Objects::nonNull).findFirst().orElse(null);
         }
 
+        /** The first backend's list that can tell (NVML where it sees the GPU). */
+        @Override
+        public List<DeviceProcess> processes() throws DeviceException {
+            for (Device d : all) {
+                List<DeviceProcess> p = d.processes();
+                if (p != null) {
+                    return p;
+                }
+            }
+            return null;
+        }
+
         @Override
         public Map<String, Object> attributes() {
             Map<String, Object> m = new LinkedHashMap<>();

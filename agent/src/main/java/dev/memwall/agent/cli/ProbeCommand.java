@@ -73,7 +73,7 @@ final class ProbeCommand implements Callable<Integer> {
         List<Capacity> capacities = report.devices().stream().map(DeviceCapacities::of).toList();
         List<Verdict> fits = PopularFits.on(capacities, DeviceCapacities.host(report.host() == null ? null
                 : report.host().availableBytes(), null, report.devices()));
-        RunningNow running = RunningNow.scan();
+        RunningNow running = RunningNow.scan(RunningNow.byDevice(report.devices()));
         if (json) {
             out.println(Json.write(ProbeJson.document(report, Version.get(), fits, running)));
         } else {

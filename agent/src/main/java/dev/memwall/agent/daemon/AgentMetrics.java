@@ -2,6 +2,7 @@ package dev.memwall.agent.daemon;
 
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.agent.running.RunningModel;
+import dev.memwall.agent.running.RunningNow;
 import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceIdentity;
@@ -16,6 +17,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +36,11 @@ final class AgentMetrics implements MultiCollector {
             "memwall_model_headroom_bytes", "memwall_model_decode_tokens_per_second_bound",
             "memwall_model_decode_tokens_per_second_expected",
             "memwall_model_bandwidth_bound", "memwall_probe_errors", "memwall_snapshot_timestamp_seconds",
-            "memwall_device_release_failures", "memwall_loaded_model_memory_bytes");
+            "memwall_device_release_failures", "memwall_loaded_model_memory_bytes",
+            "memwall_process_device_memory_bytes");
+
+    /** Processes exported per device at most (the largest), so a busy device cannot grow the series without bound. */
+    static final int PROCESSES_PER_DEVICE = 20;
 
     private final Supplier<Snapshot> latest;
     private final String node;
@@ -141,7 +147,21 @@ final class AgentMetrics implements MultiCollector {
                 + "source=measured is the process's resident memory, source=predicted what memwall predicts the "
                 + "runtime allocates for that model with the settings on its command line (resident memory reaches "
                 + "it once the runtime's buffers are used).", Unit.BYTES);
+        Family processes = new Family("memwall_process_device_memory_bytes", "Device memory the driver attributes "
+                + "to a process (NVML), the " + PROCESSES_PER_DEVICE + " largest per device; absent where the driver "
+                + "hides the figure.", Unit.BYTES);
         if (s.running() != null) {
+            Map<String, Integer> perDevice = new HashMap<>();
+            for (RunningNow.DeviceUser u : s.running().deviceProcesses()) {
+                if (u.usedBytes() == null || perDevice.merge(u.deviceId(), 1, Integer::sum) > PROCESSES_PER_DEVICE) {
+                    continue;
+                }
+                Map<String, String> pl = new LinkedHashMap<>();
+                pl.put("device", u.deviceId());
+                pl.put("pid", Long.toString(u.pid()));
+                pl.put("process", u.process() == null ? "" : u.process());
+                processes.add(labels(pl), u.usedBytes());
+            }
             for (RunningModel m : s.running().models()) {
                 if (m.modelPath() == null) {
                     continue;
@@ -156,7 +176,7 @@ final class AgentMetrics implements MultiCollector {
         }
         List<MetricSnapshot> out = new ArrayList<>();
         for (Family f : List.of(total, free, used, reserved, bandwidth, up, measuredAt, fits, headroom, decode, expected, bound,
-                stamp, loaded)) {
+                stamp, loaded, processes)) {
             if (!f.points.isEmpty()) {
                 out.add(f.build());
             }

@@ -2,8 +2,10 @@ package dev.memwall.agent.daemon;
 
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.Device;
+import dev.memwall.device.DeviceProcess;
 import dev.memwall.device.MemoryReading;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,6 +20,8 @@ final class DeviceSlot {
     MemoryReading memory;
     String memoryError;
     Map<String, Object> attributes = Map.of();
+    /** The processes on the device at the last reading, or null when the backend cannot tell. */
+    List<DeviceProcess> processes;
     int failures;
     /** When to try a failed device again, on the monotonic clock ({@link System#nanoTime()}): wall-clock jumps
      *  neither stall nor hurry the retries. */

@@ -4,6 +4,7 @@ import dev.memwall.agent.fit.DeviceCapacities;
 import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.agent.probe.ProbeReport;
+import dev.memwall.agent.probe.ProbeRunner;
 import dev.memwall.agent.running.RunningNow;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceException;
@@ -96,7 +97,8 @@ final class Sampler {
             BandwidthResult b = slot.bandwidth != null ? slot.bandwidth
                     : BandwidthResult.notMeasured(slot.device.theoreticalBandwidthBytesPerSecond());
             reports.add(new DeviceReport(slot.device.identity(), slot.memoryError == null ? slot.memory : null,
-                    slot.memoryError, b, slot.bandwidthError, slot.device.peakFp16FlopsPerSecond(), slot.attributes));
+                    slot.memoryError, b, slot.bandwidthError, slot.device.peakFp16FlopsPerSecond(), slot.attributes,
+                    slot.memoryError == null ? slot.processes : null));
             status.put(slot.id(), new Snapshot.DeviceStatus(slot.memoryError != null, slot.memoryError,
                     slot.benchState.word, slot.benchNote, slot.measuredAt));
         }
@@ -133,7 +135,7 @@ final class Sampler {
         sequence++;
         // What other processes hold: read from /proc, bounded; nothing on hosts other than Linux.
         return new Snapshot(sequence, now, report, status, capacities, hostCapacity, fits, popular, roofs,
-                errors.get(), RunningNow.scan());
+                errors.get(), RunningNow.scan(RunningNow.byDevice(reports)));
     }
 
     /**
@@ -180,6 +182,7 @@ final class Sampler {
         try {
             slot.memory = slot.device.readMemoryWithoutContext();
             slot.attributes = slot.device.attributes();
+            slot.processes = ProbeRunner.processes(slot.device);
             if (slot.failures > 0) {
                 LOG.info("{}: reading again after {} failure(s)", slot.id(), slot.failures);
             }

@@ -2,9 +2,10 @@ package dev.memwall.agent.probe;
 
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceIdentity;
+import dev.memwall.device.DeviceProcess;
 import dev.memwall.device.MemoryReading;
-import dev.memwall.device.host.HostMemory;
 import dev.memwall.device.DeviceFailure;
+import dev.memwall.device.host.HostMemory;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -51,6 +52,8 @@ public record ProbeReport(
      * @param bandwidthError why measuring failed, or null
      * @param peakFp16Flops  dense FP16 peak in FLOP/s, or null
      * @param attributes     backend-specific facts (see {@link dev.memwall.device.Device#attributes()})
+     * @param processes      the processes holding memory on it, as its driver lists them, or null when the backend
+     *                       cannot tell (see {@link dev.memwall.device.Device#processes()})
      */
     public record DeviceReport(
             DeviceIdentity identity,
@@ -59,10 +62,18 @@ public record ProbeReport(
             BandwidthResult bandwidth,
             String bandwidthError,
             Long peakFp16Flops,
-            Map<String, Object> attributes) {
+            Map<String, Object> attributes,
+            List<DeviceProcess> processes) {
 
         public DeviceReport {
             attributes = attributes == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
+            processes = processes == null ? null : List.copyOf(processes);
+        }
+
+        /** A device whose backend cannot list the processes on it. */
+        public DeviceReport(DeviceIdentity identity, MemoryReading memory, String memoryError,
+                BandwidthResult bandwidth, String bandwidthError, Long peakFp16Flops, Map<String, Object> attributes) {
+            this(identity, memory, memoryError, bandwidth, bandwidthError, peakFp16Flops, attributes, null);
         }
 
         /** True when some part of this device could not be read. */

@@ -8,6 +8,7 @@ import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.device.Device;
 import dev.memwall.device.DeviceBackend;
 import dev.memwall.device.DeviceException;
+import dev.memwall.device.DeviceProcess;
 import dev.memwall.device.DeviceFailure;
 import dev.memwall.device.DeviceMerge;
 import dev.memwall.device.Discovery;
@@ -223,7 +224,17 @@ public final class ProbeRunner {
             attributes = Map.of();
         }
         return new DeviceReport(device.identity(), memory, memoryError, bandwidth, bandwidthError,
-                device.peakFp16FlopsPerSecond(), attributes);
+                device.peakFp16FlopsPerSecond(), attributes, processes(device));
+    }
+
+    /** The processes on a device as its driver lists them; null where it cannot tell or the listing failed. */
+    public static List<DeviceProcess> processes(Device device) {
+        try {
+            return device.processes();
+        } catch (DeviceException | RuntimeException | LinkageError e) {
+            LOG.debug("processes on {} could not be listed", device.identity().id(), e);
+            return null;
+        }
     }
 
     /**

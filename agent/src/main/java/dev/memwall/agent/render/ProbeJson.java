@@ -9,6 +9,7 @@ import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceFailure;
 import dev.memwall.device.DeviceIdentity;
+import dev.memwall.device.DeviceProcess;
 import dev.memwall.device.MemoryReading;
 import dev.memwall.device.host.HostLoad;
 import dev.memwall.estimator.fit.Verdict;
@@ -123,10 +124,23 @@ public final class ProbeJson {
             o.put("model_resident_bytes", m.modelResidentBytes());
             o.put("predicted_bytes", m.predictedBytes());
             o.put("predicted_weights_bytes", m.predictedWeightsBytes());
+            o.put("device_bytes", m.deviceBytes());
             o.put("notes", m.notes());
             models.add(o);
         }
         r.put("models", models);
+        List<Object> users = new ArrayList<>();
+        for (RunningNow.DeviceUser u : running.deviceProcesses()) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("device", u.deviceId());
+            o.put("pid", u.pid());
+            o.put("process", u.process());
+            o.put("kind", u.kind());
+            o.put("used_bytes", u.usedBytes());
+            o.put("model_path", u.modelPath());
+            users.add(o);
+        }
+        r.put("device_processes", users);
         return r;
     }
 
@@ -180,6 +194,18 @@ public final class ProbeJson {
         bandwidth.put("error", d.bandwidthError());
         m.put("bandwidth", bandwidth);
         m.put("attributes", d.attributes());
+        List<Object> processes = null;
+        if (d.processes() != null) {
+            processes = new ArrayList<>();
+            for (DeviceProcess p : d.processes()) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("pid", p.pid());
+                o.put("kind", p.kind());
+                o.put("used_bytes", p.usedBytes());
+                processes.add(o);
+            }
+        }
+        m.put("processes", processes);
         m.put("error", null);
         return m;
     }

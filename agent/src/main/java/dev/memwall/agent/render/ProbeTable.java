@@ -255,12 +255,26 @@ public final class ProbeTable {
                 }
             }
         }
+        if (!running.deviceProcesses().isEmpty()) {
+            if (running.models().isEmpty()) {
+                out.append('\n');
+            }
+            out.append("On the devices (as their drivers list them):\n");
+            TextTable t = new TextTable("DEVICE", "PID", "PROCESS", "KIND", "DEVICE MEMORY", "MODEL");
+            for (RunningNow.DeviceUser u : running.deviceProcesses()) {
+                t.row(u.deviceId(), String.valueOf(u.pid()), u.process() == null ? UNKNOWN : OneLine.of(u.process()),
+                        u.kind(), u.usedBytes() == null ? "hidden" : Quantities.gib(u.usedBytes()),
+                        u.modelPath() == null ? UNKNOWN : OneLine.of(fileName(u.modelPath())));
+            }
+            out.append(t.render());
+        }
         if (running.unreadable() > 0) {
-            out.append(running.models().isEmpty() ? "; " : "  ").append(running.unreadable())
+            out.append(running.models().isEmpty() && running.deviceProcesses().isEmpty() ? "; " : "  ")
+                    .append(running.unreadable())
                     .append(running.unreadable() == 1 ? " process's memory map" : " processes' memory maps")
                     .append(" could not be read (another user's needs root or CAP_SYS_PTRACE)");
         }
-        if (running.models().isEmpty() || running.unreadable() > 0) {
+        if ((running.models().isEmpty() && running.deviceProcesses().isEmpty()) || running.unreadable() > 0) {
             out.append('\n');
         }
     }

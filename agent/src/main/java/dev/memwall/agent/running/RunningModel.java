@@ -16,17 +16,25 @@ import java.util.List;
  * @param predictedBytes           memwall's estimate of what the runtime allocates for this model with these
  *                                 settings, or null when it cannot be made (say why in {@code notes})
  * @param predictedWeightsBytes    the weights' share of it (the file's tensors as the runtime keeps them), or null
+ * @param deviceBytes              device memory its driver attributes to the process (NVML), summed over devices,
+ *                                 or null where no driver lists it
  * @param notes                    what could not be read or predicted, and mismatches beyond 10%
  */
 public record RunningModel(long pid, String process, String runtime, String modelPath, Long modelFileBytes,
         LlamaCppArgs settings, Long residentBytes, Long modelResidentBytes, Long predictedBytes,
-        Long predictedWeightsBytes, List<String> notes) {
+        Long predictedWeightsBytes, Long deviceBytes, List<String> notes) {
 
     /** Beyond this share apart, a prediction and the real figure are a note: memwall or the runtime surprises. */
     public static final double MISMATCH = 0.10;
 
     public RunningModel {
         notes = List.copyOf(notes);
+    }
+
+    /** The same, with the device memory its driver attributes to the process. */
+    public RunningModel withDeviceBytes(Long bytes) {
+        return new RunningModel(pid, process, runtime, modelPath, modelFileBytes, settings, residentBytes,
+                modelResidentBytes, predictedBytes, predictedWeightsBytes, bytes, notes);
     }
 
 }

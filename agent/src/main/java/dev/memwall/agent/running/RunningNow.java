@@ -1,5 +1,7 @@
 package dev.memwall.agent.running;
 
+import dev.memwall.agent.probe.ProbeReport;
+import dev.memwall.device.DeviceProcess;
 import dev.memwall.device.host.HostProcesses;
 import dev.memwall.estimator.catalog.ModelCatalog;
 import dev.memwall.estimator.fit.LlamaCppProfile;
@@ -14,8 +16,12 @@ import dev.memwall.estimator.precision.Precisions;
 import dev.memwall.estimator.source.LoadedModel;
 import dev.memwall.estimator.source.ModelSources;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What is running now: every process holding a model (see {@link HostProcesses}), the model, its settings where the
@@ -27,15 +33,38 @@ import java.util.Locale;
  * compute buffer's worst case only with a full context), so only resident memory above the prediction, or
  * mapped weights that differ from it, is a note.
  *
- * @param models     the models held, process by process
- * @param unreadable processes whose memory maps memwall may not read (another user's, without root or
- *                   {@code CAP_SYS_PTRACE})
- * @param examined   processes looked at
+ * @param models          the models held, process by process
+ * @param deviceProcesses the processes drivers list on each device (NVML), with their device memory, largest
+ *                        first per device; empty where no driver lists them
+ * @param unreadable      processes whose memory maps memwall may not read (another user's, without root or
+ *                        {@code CAP_SYS_PTRACE})
+ * @param examined        processes looked at
  */
-public record RunningNow(List<RunningModel> models, int unreadable, int examined) {
+public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProcesses, int unreadable, int examined) {
+
+    /**
+     * A process holding memory on a device, as its driver lists it.
+     *
+     * @param deviceId   the device
+     * @param pid        the process (the driver's pid: in a container without the host's PID namespace it may
+     *                   name no process memwall can see)
+     * @param usedBytes  device memory the driver attributes to it, or null when the driver hides it
+     * @param kind       compute or graphics
+     * @param process    its name, or null when memwall cannot see it
+     * @param modelPath  the model file it holds where memwall sees one, else null
+     */
+    public record DeviceUser(String deviceId, long pid, Long usedBytes, String kind, String process,
+            String modelPath) {
+    }
 
     public RunningNow {
         models = List.copyOf(models);
+        deviceProcesses = List.copyOf(deviceProcesses);
+    }
+
+    /** Models only (no driver lists device processes). */
+    public RunningNow(List<RunningModel> models, int unreadable, int examined) {
+        this(models, List.of(), unreadable, examined);
     }
 
     /** Nothing looked at (not Linux, or the scan was not made). */
@@ -43,16 +72,52 @@ public record RunningNow(List<RunningModel> models, int unreadable, int examined
 
     /** Scans this host's processes. */
     public static RunningNow scan() {
-        return of(HostProcesses.scan());
+        return of(HostProcesses.scan(), Map.of());
     }
 
-    /** The models these processes hold, with predictions. */
-    public static RunningNow of(HostProcesses.Scan scan) {
+    /** Scans this host's processes, with the processes these devices' drivers list (device id to processes). */
+    public static RunningNow scan(Map<String, List<DeviceProcess>> byDevice) {
+        return of(HostProcesses.scan(), byDevice);
+    }
+
+    /** The processes each device of a probe lists (devices whose backend cannot tell are left out). */
+    public static Map<String, List<DeviceProcess>> byDevice(List<ProbeReport.DeviceReport> devices) {
+        Map<String, List<DeviceProcess>> out = new LinkedHashMap<>();
+        for (ProbeReport.DeviceReport d : devices) {
+            if (d.processes() != null) {
+                out.put(d.identity().id(), d.processes());
+            }
+        }
+        return out;
+    }
+
+    /** The models these processes hold, with predictions, and who holds memory on each device. */
+    public static RunningNow of(HostProcesses.Scan scan, Map<String, List<DeviceProcess>> byDevice) {
+        Map<Long, HostProcesses.HostProcess> byPid = new HashMap<>();
+        scan.processes().forEach(p -> byPid.put(p.pid(), p));
+        Map<Long, Long> deviceBytes = new HashMap<>();
+        List<DeviceUser> users = new ArrayList<>();
+        for (Map.Entry<String, List<DeviceProcess>> e : byDevice.entrySet()) {
+            List<DeviceProcess> sorted = new ArrayList<>(e.getValue());
+            sorted.sort(Comparator.comparing((DeviceProcess p) -> p.usedBytes() == null ? -1 : p.usedBytes())
+                    .reversed().thenComparingLong(DeviceProcess::pid));
+            for (DeviceProcess p : sorted) {
+                HostProcesses.HostProcess seen = byPid.get(p.pid());
+                String name = seen != null ? seen.name() : HostProcesses.name(p.pid());
+                String model = seen == null || seen.models().isEmpty() ? null : seen.models().get(0).path();
+                users.add(new DeviceUser(e.getKey(), p.pid(), p.usedBytes(), p.kind(), name, model));
+                if (p.usedBytes() != null) {
+                    deviceBytes.merge(p.pid(), p.usedBytes(), Long::sum);
+                }
+            }
+        }
         List<RunningModel> models = new ArrayList<>();
         for (HostProcesses.HostProcess p : scan.processes()) {
-            models.addAll(of(p));
+            for (RunningModel m : of(p)) {
+                models.add(deviceBytes.containsKey(m.pid()) ? m.withDeviceBytes(deviceBytes.get(m.pid())) : m);
+            }
         }
-        return new RunningNow(models, scan.unreadable(), scan.examined());
+        return new RunningNow(models, users, scan.unreadable(), scan.examined());
     }
 
     /** One entry per model file the process holds (one without a model where it holds a runtime only). */
@@ -69,7 +134,7 @@ public record RunningNow(List<RunningModel> models, int unreadable, int examined
             notes.add("has llama.cpp's libraries mapped but no model file mapped or open (a model read into memory "
                     + "and closed cannot be named)");
             out.add(new RunningModel(p.pid(), p.name(), runtime, null, null, settings, p.residentBytes(), null, null,
-                    null, notes));
+                    null, null, notes));
             return out;
         }
         for (HostProcesses.ModelFile f : p.models()) {
@@ -155,7 +220,7 @@ public record RunningNow(List<RunningModel> models, int unreadable, int examined
                     gib(p.residentBytes()), (p.residentBytes() / (double) predicted - 1) * 100, gib(predicted)));
         }
         return new RunningModel(p.pid(), p.name(), runtime, f.path(), f.sizeBytes(), settings, p.residentBytes(),
-                f.residentBytes(), predicted, weights, notes);
+                f.residentBytes(), predicted, weights, null, notes);
     }
 
     private static String gib(long bytes) {

@@ -88,6 +88,12 @@ public final class HostProcesses {
         return read(Path.of("/proc"), pid);
     }
 
+    /** A process's name ({@code /proc/PID/comm}), or null when it is gone or not Linux. */
+    public static String name(long pid) {
+        String comm = KernelFiles.read(Path.of("/proc", Long.toString(pid), "comm"), 64);
+        return comm == null ? null : comm.strip();
+    }
+
     static Scan scan(Path proc, long self) {
         List<Long> pids = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(proc)) {
