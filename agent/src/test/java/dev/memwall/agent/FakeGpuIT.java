@@ -263,6 +263,34 @@ class FakeGpuIT {
     }
 
     @Test
+    void fitSaysWhichProcessWouldHaveToStopForTheModelToFitNow() throws Exception {
+        long self = ProcessHandle.current().pid();
+        String config = FakeDriver.twoGpuConfig().replace("free=1.5GiB", "free=0.25GiB").replace("processes=2",
+                "process_list=" + self + ":1342177280:compute,4000001:67108864:compute");
+        Path configFile = dir.resolve("gpus.conf");
+        Files.writeString(configFile, config);
+        Map<String, String> env = new HashMap<>(FakeDriver.processEnvironment(configFile));
+        env.put(FakeDriver.COUNTERS_ENV, dir.resolve("counters.txt").toString());
+        MemwallJarIT.Run r = MemwallJarIT.run(dir, env, 300, MemwallJarIT.java(), "-jar",
+                JAR.toAbsolutePath().toString(), "fit", "llama-3.2-1b", "--precision", "q4_k_m", "--context", "2048",
+                "--no-bench", "--json");
+        assertThat(r.code()).as(r.err()).isIn(0, 3);
+        JsonNode a100 = new ObjectMapper().readTree(r.out()).get("devices").get(1);
+        assertThat(a100.get("id").asText()).isEqualTo("cuda:1");
+        assertThat(a100.get("fits_now").asBoolean()).as(r.out()).isFalse();
+        JsonNode stop = a100.get("stop_to_fit");
+        assertThat(stop.get("enough").asBoolean()).as(r.out()).isTrue();
+        assertThat(stop.get("freed_bytes").asLong()).isEqualTo(1342177280L);
+        assertThat(stop.get("processes")).hasSize(1);
+        assertThat(stop.get("processes").get(0).get("pid").asLong()).isEqualTo(self);
+
+        MemwallJarIT.Run table = MemwallJarIT.run(dir, env, 300, MemwallJarIT.java(), "-jar",
+                JAR.toAbsolutePath().toString(), "fit", "llama-3.2-1b", "--precision", "q4_k_m", "--context", "2048",
+                "--no-bench");
+        assertThat(table.out()).contains("cuda:1: would fit now if pid " + self, "that frees 1.25 GiB");
+    }
+
+    @Test
     void nvmlWithoutMemoryInfoV2FallsBackToV1() throws Exception {
         MemwallJarIT.Run r = probe(FakeDriver.twoGpuConfig()
                 + "fault nvml nvmlDeviceGetMemoryInfo_v2 1 3 device=0\n", "--json", "--no-bench");

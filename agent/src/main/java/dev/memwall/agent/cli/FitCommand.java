@@ -5,6 +5,8 @@ import dev.memwall.agent.fit.FitChoices;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeRunner;
 import dev.memwall.agent.render.FitView;
+import dev.memwall.agent.running.RunningNow;
+import dev.memwall.agent.running.StopToFit;
 import dev.memwall.agent.render.Json;
 import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.estimator.catalog.ModelCatalog;
@@ -270,6 +272,8 @@ final class FitCommand implements Callable<Integer> {
         HostCapacity host = DeviceCapacities.host(report.host() == null ? null : report.host().availableBytes(),
                 hostRead, report.devices());
         boolean allFit = true;
+        // Who holds memory on each device, where a driver lists it: for "what would fit if it stopped".
+        RunningNow running = RunningNow.scan(RunningNow.byDevice(report.devices()));
         for (LoadedModel model : loaded) {
             ModelSpec s = model.spec();
             PrecisionPolicy policy = PrecisionPolicy.of(s, minClass);
@@ -280,8 +284,19 @@ final class FitCommand implements Callable<Integer> {
                     context != null ? context : Math.min(DEFAULT_CONTEXT, s.maxContext()), batch, m, r, loraRank,
                     zero == null ? 0 : zero, profile);
             List<Verdict> rows;
+            FitPlanner planner = new FitPlanner(s, model.weights(), policy);
+            List<StopToFit> stops = new ArrayList<>();
             try {
-                rows = FitService.rows(new FitPlanner(s, model.weights(), policy), workload, capacities, host);
+                rows = FitService.rows(planner, workload, capacities, host);
+                for (Verdict row : rows) {
+                    for (Capacity c : capacities) {
+                        StopToFit stop = c.id().equals(row.label()) ? StopToFit.of(row, planner, workload, c, host,
+                                running.deviceProcesses()) : null;
+                        if (stop != null) {
+                            stops.add(stop);
+                        }
+                    }
+                }
             } catch (EstimateTooLargeException e) {
                 throw new BadInputException("fit " + e.getMessage());
             }
@@ -290,10 +305,10 @@ final class FitCommand implements Callable<Integer> {
             }
             allFit &= rows.stream().anyMatch(Verdict::fitsNow);
             if (json) {
-                var doc = FitView.document(model, workload, rows);
+                var doc = FitView.document(model, workload, rows, stops);
                 out.println(loaded.size() > 1 ? Json.writeCompact(doc) : Json.write(doc));
             } else {
-                out.print(FitView.table(model, workload, rows, explain));
+                out.print(FitView.table(model, workload, rows, explain, stops));
                 if (loaded.size() > 1) {
                     out.println();
                 }

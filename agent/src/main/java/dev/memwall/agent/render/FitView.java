@@ -1,5 +1,7 @@
 package dev.memwall.agent.render;
 
+import dev.memwall.agent.running.RunningNow;
+import dev.memwall.agent.running.StopToFit;
 import dev.memwall.estimator.fit.KvPool;
 import dev.memwall.estimator.fit.MemoryItem;
 import dev.memwall.estimator.fit.Mode;
@@ -51,6 +53,12 @@ public final class FitView {
     }
 
     public static String table(LoadedModel model, Workload workload, List<Verdict> rows, boolean explain) {
+        return table(model, workload, rows, explain, List.of());
+    }
+
+    /** As above, with what would have to stop on a device for the model to fit there now. */
+    public static String table(LoadedModel model, Workload workload, List<Verdict> rows, boolean explain,
+            List<StopToFit> stops) {
         ModelSpec s = model.spec();
         StringBuilder out = new StringBuilder();
         out.append(s.id()).append(": ").append(ModelCatalogView.count(s.parameters())).append(" parameters");
@@ -121,6 +129,11 @@ public final class FitView {
             for (String note : r.notes()) {
                 out.append(r.label()).append(": ").append(note).append('\n');
             }
+            for (StopToFit stop : stops) {
+                if (stop.deviceId().equals(r.label())) {
+                    out.append(r.label()).append(": ").append(stopWords(stop)).append('\n');
+                }
+            }
             Verdict.Decode d = r.decode();
             if (d != null && d.expertsReached() != null && d.routedTokensPerSecond() != null
                     && d.boundTokensPerSecond() != null && d.routedTokensPerSecond() < d.boundTokensPerSecond()) {
@@ -187,6 +200,12 @@ public final class FitView {
     }
 
     public static Map<String, Object> document(LoadedModel model, Workload workload, List<Verdict> rows) {
+        return document(model, workload, rows, List.of());
+    }
+
+    /** As above; each device's {@code stop_to_fit} says what would have to stop there (null: nothing to say). */
+    public static Map<String, Object> document(LoadedModel model, Workload workload, List<Verdict> rows,
+            List<StopToFit> stops) {
         ModelSpec s = model.spec();
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("schema", SCHEMA);
@@ -218,7 +237,10 @@ public final class FitView {
         doc.put("memory", rows.isEmpty() ? null : memory(rows.get(0)));
         List<Object> devices = new ArrayList<>();
         for (Verdict r : rows) {
-            devices.add(device(r));
+            Map<String, Object> d = device(r);
+            StopToFit stop = stops.stream().filter(x -> x.deviceId().equals(r.label())).findFirst().orElse(null);
+            d.put("stop_to_fit", stop == null ? null : stop(stop));
+            devices.add(d);
         }
         doc.put("devices", devices);
         doc.put("notes", model.notes());
@@ -325,6 +347,38 @@ public final class FitView {
             items.add(e);
         }
         m.put("items", items);
+        return m;
+    }
+
+    /** "stop pid 4242 (llama-server, 6.00 GiB) to free 6.00 GiB and fit now", or why stopping cannot help. */
+    static String stopWords(StopToFit stop) {
+        List<String> who = new ArrayList<>();
+        for (RunningNow.DeviceUser u : stop.stop()) {
+            who.add("pid " + u.pid() + " (" + (u.process() == null ? "not visible" : OneLine.of(u.process()))
+                    + (u.modelPath() == null ? "" : ", " + OneLine.of(u.modelPath().substring(
+                            u.modelPath().lastIndexOf('/') + 1))) + ", " + Quantities.gib(u.usedBytes()) + ")");
+        }
+        return stop.enough()
+                ? "would fit now if " + String.join(" and ", who) + " stopped: that frees "
+                        + Quantities.gib(stop.freed())
+                : "would not fit now even if every process the driver lists stopped (" + String.join(", ", who)
+                        + ": " + Quantities.gib(stop.freed()) + ")";
+    }
+
+    private static Map<String, Object> stop(StopToFit stop) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("enough", stop.enough());
+        m.put("freed_bytes", stop.freed());
+        List<Object> who = new ArrayList<>();
+        for (RunningNow.DeviceUser u : stop.stop()) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("pid", u.pid());
+            p.put("process", u.process());
+            p.put("used_bytes", u.usedBytes());
+            p.put("model_path", u.modelPath());
+            who.add(p);
+        }
+        m.put("processes", who);
         return m;
     }
 }
