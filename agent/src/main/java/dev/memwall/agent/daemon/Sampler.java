@@ -6,6 +6,7 @@ import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeRunner;
 import dev.memwall.agent.running.RunningNow;
+import dev.memwall.agent.running.StopToFit;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceException;
 import dev.memwall.device.DeviceFailure;
@@ -134,8 +135,39 @@ final class Sampler {
         last = evaluated;
         sequence++;
         // What other processes hold: read from /proc, bounded; nothing on hosts other than Linux.
+        RunningNow running = RunningNow.scan(RunningNow.byDevice(reports));
         return new Snapshot(sequence, now, report, status, capacities, hostCapacity, fits, popular, roofs,
-                errors.get(), RunningNow.scan(RunningNow.byDevice(reports)));
+                errors.get(), running, stops(capacities, fits, running));
+    }
+
+    /** For each watched model that does not fit now where processes hold memory: what would have to stop. */
+    private Map<String, Map<String, StopToFit>> stops(List<Capacity> capacities,
+            Map<String, List<Snapshot.WatchedFit>> fits, RunningNow running) {
+        Map<String, Map<String, StopToFit>> out = new LinkedHashMap<>();
+        if (running.deviceProcesses().isEmpty()) {
+            return out;
+        }
+        for (Capacity c : capacities) {
+            Map<String, StopToFit> perModel = new LinkedHashMap<>();
+            for (Snapshot.WatchedFit w : fits.getOrDefault(c.id(), List.of())) {
+                if (!w.best() || w.verdict().fitsNow()) {
+                    continue;
+                }
+                for (LoadedModel m : watched) {
+                    if (m.input().equals(w.model())) {
+                        StopToFit stop = StopToFit.of(w.verdict(), planner(m, minPrecisionBits), workload(m, null), c,
+                                HostCapacity.UNKNOWN, running.deviceProcesses());
+                        if (stop != null) {
+                            perModel.put(w.model(), stop);
+                        }
+                    }
+                }
+            }
+            if (!perModel.isEmpty()) {
+                out.put(c.id(), perModel);
+            }
+        }
+        return out;
     }
 
     /**
@@ -169,10 +201,16 @@ final class Sampler {
 
     /** The watched model at inference, the default context, batch 1, at {@code p} or (null) its best precision. */
     static Verdict fit(LoadedModel m, Capacity c, Precision p, int minPrecisionBits) {
-        Workload w = new Workload(p, Precisions.kvCache("fp16").orElseThrow(),
-                Math.min(DEFAULT_CONTEXT, m.spec().maxContext()), 1, Mode.INFERENCE);
-        return FitService.row(new FitPlanner(m.spec(), null, PrecisionPolicy.of(m.spec(), minPrecisionBits)), w, c,
-                1, c.id(), HostCapacity.UNKNOWN);
+        return FitService.row(planner(m, minPrecisionBits), workload(m, p), c, 1, c.id(), HostCapacity.UNKNOWN);
+    }
+
+    private static Workload workload(LoadedModel m, Precision p) {
+        return new Workload(p, Precisions.kvCache("fp16").orElseThrow(), Math.min(DEFAULT_CONTEXT,
+                m.spec().maxContext()), 1, Mode.INFERENCE);
+    }
+
+    private static FitPlanner planner(LoadedModel m, int minPrecisionBits) {
+        return new FitPlanner(m.spec(), null, PrecisionPolicy.of(m.spec(), minPrecisionBits));
     }
 
     private void read(DeviceSlot slot, long nowNanos) {

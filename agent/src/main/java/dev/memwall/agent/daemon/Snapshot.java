@@ -2,6 +2,7 @@ package dev.memwall.agent.daemon;
 
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.running.RunningNow;
+import dev.memwall.agent.running.StopToFit;
 import dev.memwall.estimator.fit.Capacity;
 import dev.memwall.estimator.fit.HostCapacity;
 import dev.memwall.estimator.fit.RoofChart;
@@ -25,16 +26,20 @@ import java.util.Map;
  * @param roofs       per device id: the roofline chart of the device with its watched models
  * @param errorsTotal device readings and benchmarks that failed since start
  * @param running     the models other processes hold now, with predictions (see {@link RunningNow})
+ * @param stops       per device id and watched model (its {@code WatchedFit.model()}): the processes that would have
+ *                    to stop for it to fit now, where some listed process holds memory there
  */
 public record Snapshot(long sequence, Instant sampledAt, ProbeReport report, Map<String, DeviceStatus> status,
         List<Capacity> capacities, HostCapacity host, Map<String, List<WatchedFit>> watched,
-        Map<String, List<Verdict>> popular, Map<String, RoofChart> roofs, long errorsTotal, RunningNow running) {
+        Map<String, List<Verdict>> popular, Map<String, RoofChart> roofs, long errorsTotal, RunningNow running,
+        Map<String, Map<String, StopToFit>> stops) {
 
     public Snapshot {
         status = Map.copyOf(status);
         capacities = List.copyOf(capacities);
         watched = Map.copyOf(watched);
         popular = Map.copyOf(popular);
+        stops = stops == null ? Map.of() : Map.copyOf(stops);
         roofs = Map.copyOf(roofs);
     }
 

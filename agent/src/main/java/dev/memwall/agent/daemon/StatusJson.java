@@ -2,6 +2,7 @@ package dev.memwall.agent.daemon;
 
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.agent.render.FitView;
+import dev.memwall.agent.running.StopToFit;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.MemoryReading;
 import dev.memwall.estimator.fit.RoofChart;
@@ -83,7 +84,11 @@ final class StatusJson {
         List<Object> models = new ArrayList<>();
         for (Snapshot.WatchedFit w : s.watched().getOrDefault(id, List.of())) {
             if (w.best()) {
-                models.add(model(w.verdict()));
+                Map<String, Object> x = model(w.verdict());
+                StopToFit stop = s.stops().getOrDefault(id, Map.of()).get(w.model());
+                x.put("stop_to_fit", stop == null ? null : FitView.stop(stop));
+                x.put("stop_to_fit_words", stop == null ? null : FitView.stopWords(stop));
+                models.add(x);
             }
         }
         m.put("models", models);

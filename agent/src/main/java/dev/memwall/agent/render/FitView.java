@@ -351,7 +351,7 @@ public final class FitView {
     }
 
     /** "stop pid 4242 (llama-server, 6.00 GiB) to free 6.00 GiB and fit now", or why stopping cannot help. */
-    static String stopWords(StopToFit stop) {
+    public static String stopWords(StopToFit stop) {
         List<String> who = new ArrayList<>();
         for (RunningNow.DeviceUser u : stop.stop()) {
             who.add("pid " + u.pid() + " (" + (u.process() == null ? "not visible" : OneLine.of(u.process()))
@@ -365,7 +365,8 @@ public final class FitView {
                         + ": " + Quantities.gib(stop.freed()) + ")";
     }
 
-    private static Map<String, Object> stop(StopToFit stop) {
+    /** The {@code stop_to_fit} object: enough, freed_bytes, processes[]. */
+    public static Map<String, Object> stop(StopToFit stop) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("enough", stop.enough());
         m.put("freed_bytes", stop.freed());

@@ -157,6 +157,6 @@ class JsonDocumentsPropertiesTest {
                 "idle", null, report.takenAt())), List.of(c), HostCapacity.UNKNOWN, Map.of("opencl:0.0", watched),
                 Map.of("opencl:0.0", dev.memwall.estimator.fit.PopularFits.on(c, HostCapacity.UNKNOWN)),
                 Map.of("opencl:0.0", RoofChart.of(c, List.of(v.roofline()))), 0,
-                dev.memwall.agent.running.RunningNow.NONE);
+                dev.memwall.agent.running.RunningNow.NONE, Map.of());
     }
 }

@@ -35,12 +35,19 @@ class RunningNowServedTest {
     void theStatusDocumentTheProbeDocumentTheTableAndTheMetricsCarryIt() throws Exception {
         Snapshot base = JsonDocumentsPropertiesTest.snapshot(40e9, 30e9, 50_000_000_000L);
         Snapshot s = new Snapshot(base.sequence(), base.sampledAt(), base.report(), base.status(), base.capacities(),
-                base.host(), base.watched(), base.popular(), base.roofs(), base.errorsTotal(), RUNNING);
+                base.host(), base.watched(), base.popular(), base.roofs(), base.errorsTotal(), RUNNING,
+                java.util.Map.of("opencl:0.0", java.util.Map.of("llama-3.1-8b", new dev.memwall.agent.running.StopToFit(
+                        "opencl:0.0", List.of(RUNNING.deviceProcesses().get(0)), 700_000_000L, true))));
 
         JsonNode status = new ObjectMapper().readTree(Json.writeCompact(StatusJson.document(s,
                 new AgentSettings(new java.net.InetSocketAddress("127.0.0.1", 0), java.time.Duration.ofSeconds(5),
                         java.time.Duration.ZERO, java.time.Duration.ZERO, List.of("llama-3.1-8b"), List.of(), null,
                         0.25, null), "test")));
+        JsonNode watched = status.get("devices").get(0).get("models").get(0);
+        assertThat(watched.get("stop_to_fit").get("freed_bytes").asLong()).isEqualTo(700_000_000L);
+        assertThat(watched.get("stop_to_fit").get("processes").get(0).get("pid").asLong()).isEqualTo(4242);
+        assertThat(watched.get("stop_to_fit_words").asText()).isEqualTo("would fit now if pid 4242 (llama-server, "
+                + "qwen3-8b-q4_k_m.gguf, 0.65 GiB) stopped: that frees 0.65 GiB");
         JsonNode r = status.get("running");
         assertThat(r.get("processes_unreadable").asInt()).isEqualTo(3);
         assertThat(r.get("processes_examined").asInt()).isEqualTo(120);
