@@ -107,7 +107,8 @@ final class PrometheusText {
         String name = line.substring(0, i);
         boolean wanted = keep.test(name);
         Map<String, String> labels = new LinkedHashMap<>();
-        if (i < n && line.charAt(i) == '{') {
+        if (skipBlanks(line, i) < n && line.charAt(skipBlanks(line, i)) == '{') {
+            i = skipBlanks(line, i);
             i++;
             while (true) {
                 i = skipBlanks(line, i);
@@ -165,7 +166,7 @@ final class PrometheusText {
                 }
             }
         }
-        if (i >= n || (line.charAt(i) != ' ' && line.charAt(i) != '\t')) {
+        if (i >= n || (line.charAt(i) != ' ' && line.charAt(i) != '\t' && line.charAt(i - 1) != '}')) {
             return null;
         }
         String[] rest = line.substring(i).strip().split("[ \t]+");

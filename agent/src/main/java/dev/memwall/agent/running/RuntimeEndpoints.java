@@ -64,6 +64,10 @@ public final class RuntimeEndpoints {
             throw new IllegalArgumentException("runtime URL is empty");
         }
         String shown = text.strip();
+        if (!shown.contains("://")) {
+            throw new IllegalArgumentException("runtime URL '" + redacted(shown)
+                    + "' is not http:// (the runtimes' local APIs speak plain http; https and others are not read)");
+        }
         URI uri;
         try {
             uri = new URI(shown);
