@@ -64,6 +64,7 @@ public final class RuntimeApis {
     private static final String VLLM_MODELS = "/v1/models";
 
     private final HttpClient client;
+    private final Duration connectTimeout;
     private final Duration callTimeout;
 
     /** With {@link #CONNECT_TIMEOUT} and {@link #CALL_TIMEOUT}. */
@@ -78,6 +79,7 @@ public final class RuntimeApis {
                 .version(HttpClient.Version.HTTP_1_1)
                 .proxy(HttpClient.Builder.NO_PROXY)
                 .build();
+        this.connectTimeout = connectTimeout;
         this.callTimeout = callTimeout;
     }
 
@@ -432,9 +434,10 @@ public final class RuntimeApis {
             return null;
         }
 
+        /** The failure's line; called for an answer that has one. */
         String line(String path) {
             String p = problem(path);
-            return p == null ? "GET " + path + ": answered" : p;
+            return p == null ? "GET " + path + ": answered " + status : p;
         }
 
         String text(String path) throws Unreadable {
@@ -509,7 +512,7 @@ public final class RuntimeApis {
         } catch (ExecutionException e) {
             Throwable c = e.getCause() == null ? e : e.getCause();
             if (c instanceof HttpConnectTimeoutException) {
-                return Answer.failed("no connection within " + CONNECT_TIMEOUT.toMillis() + " ms");
+                return Answer.failed("no connection within " + connectTimeout.toMillis() + " ms");
             }
             if (c instanceof HttpTimeoutException) {
                 return Answer.failed("no answer within " + callTimeout.toMillis() + " ms");
