@@ -2,10 +2,11 @@ package dev.memwall.agent.cli;
 
 import dev.memwall.agent.daemon.Agent;
 import dev.memwall.agent.daemon.AgentSettings;
-import dev.memwall.agent.daemon.SettingsFiles;
 import dev.memwall.agent.daemon.Durations;
+import dev.memwall.agent.daemon.SettingsFiles;
 import dev.memwall.agent.fit.FitChoices;
 import dev.memwall.agent.logging.CliLogConfigurator;
+import dev.memwall.agent.running.RuntimeEndpoints;
 import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.device.host.HostProbe;
 import dev.memwall.estimator.catalog.ModelCatalog;
@@ -90,6 +91,11 @@ public final class AgentCommand implements Callable<Integer> {
             + "every watched model's fit is also exported as metrics (besides the best that fits now), so that "
             + "Prometheus answers 'where does it fit at int4'. Default: bf16,fp8,int4.")
     List<String> watchPrecisions;
+
+    @Option(names = "--runtime-url", paramLabel = "URL", split = ",", description = "A model runtime's local API to "
+            + "ask at every sample besides the default addresses (Ollama 127.0.0.1:11434, llama-server "
+            + "127.0.0.1:8080 and 127.0.0.1:9931, vLLM 127.0.0.1:8000), e.g. http://127.0.0.1:8081 (repeatable).")
+    List<String> runtimeUrls;
 
     @Option(names = "--min-precision", paramLabel = "CLASS", description = "The lowest precision class a watched "
             + "model's best precision is chosen from: 16bit, 8bit, 6bit, 5bit, 4bit, 3bit or 2bit. Default: 4bit.")
@@ -248,8 +254,19 @@ public final class AgentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }
+        List<String> runtimeUrls = new ArrayList<>();
+        String runtimeText = setting.apply("runtime-url");
+        for (String u : runtimeText == null ? new String[0] : runtimeText.split(",")) {
+            if (!u.isBlank()) {
+                try {
+                    runtimeUrls.add(RuntimeEndpoints.parseUrl(u.trim(), true).toString());
+                } catch (IllegalArgumentException e) {
+                    throw new BadInputException("--runtime-url: " + e.getMessage());
+                }
+            }
+        }
         AgentSettings s = new AgentSettings(address, sample, bench, minBench, watchList, precisions, token, busy,
-                node, minClass);
+                node, minClass, runtimeUrls);
         return s;
     }
 
@@ -349,7 +366,8 @@ public final class AgentCommand implements Callable<Integer> {
             throw new BadInputException(from + " " + path + ": " + e.getMessage());
         }
         List<String> known = List.of("listen", "sample-interval", "bench-interval", "min-bench-interval", "watch",
-                "watch-precisions", "min-precision", "token-file", "busy-below-free", "node", "log-format", "backend", "simulate");
+                "watch-precisions", "min-precision", "token-file", "busy-below-free", "node", "log-format", "backend", "simulate",
+                "runtime-url");
         for (String key : p.stringPropertyNames()) {
             if (!known.contains(key)) {
                 throw new BadInputException("--config " + path + ": unknown setting '" + key + "'; known: "

@@ -7,6 +7,8 @@ import dev.memwall.agent.render.Json;
 import dev.memwall.agent.render.ProbeJson;
 import dev.memwall.agent.render.ProbeTable;
 import dev.memwall.agent.running.RunningNow;
+import dev.memwall.agent.running.RuntimeEndpoints;
+import dev.memwall.agent.running.RuntimesNow;
 import dev.memwall.device.BenchmarkSettings;
 import dev.memwall.device.DeviceBackend;
 import dev.memwall.estimator.fit.Capacity;
@@ -46,6 +48,11 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--no-bench", description = "Skip the bandwidth benchmark.")
     boolean noBench;
 
+    @Option(names = "--runtime-url", paramLabel = "URL", description = "A model runtime's local API to ask besides "
+            + "the default addresses (Ollama 127.0.0.1:11434, llama-server 127.0.0.1:8080 and 127.0.0.1:9931, vLLM "
+            + "127.0.0.1:8000), e.g. http://127.0.0.1:8081. Repeatable.")
+    List<String> runtimeUrls = new java.util.ArrayList<>();
+
     @Override
     public Integer call() {
         return run(spec.commandLine().getOut(), spec.commandLine().getErr());
@@ -63,6 +70,14 @@ final class ProbeCommand implements Callable<Integer> {
     }
 
     int run(PrintWriter out, PrintWriter err) {
+        List<String> given = new java.util.ArrayList<>();
+        for (String u : runtimeUrls) {
+            try {
+                given.add(RuntimeEndpoints.parseUrl(u, true).toString());
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--runtime-url: " + e.getMessage());
+            }
+        }
         List<DeviceBackend> backends = devices.backends();
         BenchmarkSettings settings = noBench ? null : BenchmarkSettings.defaults();
         // What the "fits now" answer computes with is prepared while the drivers load (EarlyStart began it), and
@@ -73,7 +88,9 @@ final class ProbeCommand implements Callable<Integer> {
         List<Capacity> capacities = report.devices().stream().map(DeviceCapacities::of).toList();
         List<Verdict> fits = PopularFits.on(capacities, DeviceCapacities.host(report.host() == null ? null
                 : report.host().availableBytes(), null, report.devices()));
-        RunningNow running = RunningNow.scan(RunningNow.byDevice(report.devices()));
+        RunningNow running = RunningNow.scan(RunningNow.byDevice(report.devices()))
+                .withRuntimes(RuntimesNow.lazily().read(RuntimeEndpoints.withUserUrls(given, true),
+                        java.util.Set.copyOf(given)));
         if (json) {
             out.println(Json.write(ProbeJson.document(report, Version.get(), fits, running)));
         } else {

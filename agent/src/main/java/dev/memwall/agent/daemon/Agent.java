@@ -104,6 +104,7 @@ public final class Agent implements AgentHttp.Backend {
                 .toList();
         Sampler sampler = new Sampler(slots, found.backends(), found.failures(), watched, precisions,
                 settings.minPrecisionBits(), hostReader, settings.sampleInterval(), clock, ticker, errors);
+        sampler.askRuntimes(settings.runtimeUrls());
         latest.set(sampler.sample());
         LOG.info("ready: {} device(s), {} watched model(s)", slots.size(), watched.size());
         long every = settings.sampleInterval().toMillis();

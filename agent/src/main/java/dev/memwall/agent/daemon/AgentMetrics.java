@@ -3,6 +3,7 @@ package dev.memwall.agent.daemon;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.agent.running.RunningModel;
 import dev.memwall.agent.running.RunningNow;
+import dev.memwall.agent.running.RuntimeReading;
 import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceIdentity;
@@ -37,7 +38,7 @@ final class AgentMetrics implements MultiCollector {
             "memwall_model_decode_tokens_per_second_expected",
             "memwall_model_bandwidth_bound", "memwall_probe_errors", "memwall_snapshot_timestamp_seconds",
             "memwall_device_release_failures", "memwall_loaded_model_memory_bytes",
-            "memwall_process_device_memory_bytes");
+            "memwall_process_device_memory_bytes", "memwall_loaded_model_decode_tokens_per_second");
 
     /** Processes exported per device at most (the largest), so a busy device cannot grow the series without bound. */
     static final int PROCESSES_PER_DEVICE = 20;
@@ -174,9 +175,24 @@ final class AgentMetrics implements MultiCollector {
                 loaded.addIfKnown(labels(with(ml, "source", "predicted")), m.predictedBytes());
             }
         }
+        Family rate = new Family("memwall_loaded_model_decode_tokens_per_second", "The generation rate a runtime's "
+                + "local API reports for the model it serves (llama-server's own measurement; vLLM's token counter "
+                + "between two samples).", null);
+        if (s.running() != null) {
+            for (RuntimeReading r : s.running().runtimes()) {
+                if (r.generationTokensPerSecond() == null) {
+                    continue;
+                }
+                Map<String, String> rl = new LinkedHashMap<>();
+                rl.put("model", r.models().isEmpty() || r.models().get(0).name() == null ? "" : r.models().get(0).name());
+                rl.put("runtime", r.runtime() == null ? "unknown" : r.runtime());
+                rl.put("url", r.url());
+                rate.add(labels(rl), r.generationTokensPerSecond());
+            }
+        }
         List<MetricSnapshot> out = new ArrayList<>();
         for (Family f : List.of(total, free, used, reserved, bandwidth, up, measuredAt, fits, headroom, decode, expected, bound,
-                stamp, loaded, processes)) {
+                stamp, loaded, processes, rate)) {
             if (!f.points.isEmpty()) {
                 out.add(f.build());
             }

@@ -23,7 +23,15 @@ import java.util.Objects;
  */
 public record AgentSettings(InetSocketAddress listen, Duration sampleInterval, Duration benchInterval,
         Duration minBenchInterval, List<String> watch, List<String> watchPrecisions, String token,
-        double busyFreeFraction, String node, int minPrecisionBits) {
+        double busyFreeFraction, String node, int minPrecisionBits, List<String> runtimeUrls) {
+
+    /** Settings asking only the runtimes' default local addresses. */
+    public AgentSettings(InetSocketAddress listen, Duration sampleInterval, Duration benchInterval,
+            Duration minBenchInterval, List<String> watch, List<String> watchPrecisions, String token,
+            double busyFreeFraction, String node, int minPrecisionBits) {
+        this(listen, sampleInterval, benchInterval, minBenchInterval, watch, watchPrecisions, token, busyFreeFraction,
+                node, minPrecisionBits, List.of());
+    }
 
     /** Settings with the default precision floor (the 4-bit class). */
     public AgentSettings(InetSocketAddress listen, Duration sampleInterval, Duration benchInterval,
@@ -41,6 +49,7 @@ public record AgentSettings(InetSocketAddress listen, Duration sampleInterval, D
         Objects.requireNonNull(listen, "listen");
         watch = List.copyOf(watch);
         watchPrecisions = List.copyOf(watchPrecisions);
+        runtimeUrls = runtimeUrls == null ? List.of() : List.copyOf(runtimeUrls);
         if (sampleInterval.compareTo(Duration.ofMillis(100)) < 0) {
             throw new IllegalArgumentException("the sample interval must be at least 100ms, was "
                     + Durations.format(sampleInterval));

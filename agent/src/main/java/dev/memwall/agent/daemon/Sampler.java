@@ -6,6 +6,11 @@ import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeRunner;
 import dev.memwall.agent.running.RunningNow;
+import dev.memwall.agent.running.RuntimeApis;
+import dev.memwall.agent.running.RuntimeEndpoint;
+import dev.memwall.agent.running.RuntimeEndpoints;
+import dev.memwall.agent.running.RuntimeReading;
+import dev.memwall.agent.running.RuntimesNow;
 import dev.memwall.agent.running.StopToFit;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceException;
@@ -34,6 +39,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -134,10 +140,54 @@ final class Sampler {
         }
         last = evaluated;
         sequence++;
-        // What other processes hold: read from /proc, bounded; nothing on hosts other than Linux.
+        // What other processes hold: read from /proc, bounded; nothing on hosts other than Linux. Then what the
+        // runtimes' local APIs say, where one listens.
         RunningNow running = RunningNow.scan(RunningNow.byDevice(reports));
+        if (runtimes != null) {
+            running = running.withRuntimes(withRates(runtimes.read(runtimeEndpoints, givenRuntimeUrls),
+                    ticker.nanos()));
+        }
         return new Snapshot(sequence, now, report, status, capacities, hostCapacity, fits, popular, roofs,
                 errors.get(), running, stops(capacities, fits, running));
+    }
+
+    private RuntimesNow runtimes;
+    private List<RuntimeEndpoint> runtimeEndpoints = List.of();
+    private Set<String> givenRuntimeUrls = Set.of();
+    /** Each runtime URL's last token counter and when it was read, for a rate between two samples. */
+    private final Map<String, double[]> lastCounters = new HashMap<>();
+
+    /** Asks the runtimes' local APIs at every sample: the default addresses and these URLs (checked already). */
+    void askRuntimes(List<String> urls) {
+        runtimes = RuntimesNow.with(new RuntimeApis());
+        runtimeEndpoints = RuntimeEndpoints.withUserUrls(urls, true);
+        givenRuntimeUrls = Set.copyOf(urls);
+    }
+
+    /**
+     * A runtime that does not measure its generation rate itself (vLLM) gets the rate of its token counter between
+     * this sample and the last.
+     */
+    private List<RuntimeReading> withRates(List<RuntimeReading> readings, long nowNanos) {
+        List<RuntimeReading> out = new ArrayList<>();
+        for (RuntimeReading r : readings) {
+            double[] last = lastCounters.get(r.url());
+            if (r.generationTokensTotal() != null) {
+                lastCounters.put(r.url(), new double[] {r.generationTokensTotal(), nowNanos});
+            }
+            Double rate = last == null ? null : RuntimeReading.tokensPerSecond(last[0], r.generationTokensTotal(),
+                    nowNanos - (long) last[1]);
+            if (r.generationTokensPerSecond() == null && rate != null) {
+                List<String> notes = new ArrayList<>(r.notes());
+                notes.add(String.format(java.util.Locale.ROOT, "generation rate from its token counter over the last "
+                        + "%.1f s", (nowNanos - (long) last[1]) / 1e9));
+                out.add(new RuntimeReading(r.url(), r.runtime(), r.models(), r.requestsRunning(), rate,
+                        r.promptTokensPerSecond(), r.generationTokensTotal(), r.kvCache(), notes, r.error()));
+            } else {
+                out.add(r);
+            }
+        }
+        return out;
     }
 
     /** For each watched model that does not fit now where processes hold memory: what would have to stop. */

@@ -4,7 +4,9 @@ import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.running.RunningModel;
+import dev.memwall.agent.running.LoadedRuntimeModel;
 import dev.memwall.agent.running.RunningNow;
+import dev.memwall.agent.running.RuntimeReading;
 import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceFailure;
@@ -141,6 +143,43 @@ public final class ProbeJson {
             users.add(o);
         }
         r.put("device_processes", users);
+        List<Object> runtimes = new ArrayList<>();
+        for (RuntimeReading rr : running.runtimes()) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("url", rr.url());
+            o.put("runtime", rr.runtime());
+            o.put("error", rr.error());
+            o.put("requests_running", rr.requestsRunning());
+            o.put("generation_tokens_per_second", rr.generationTokensPerSecond());
+            o.put("prompt_tokens_per_second", rr.promptTokensPerSecond());
+            o.put("generation_tokens_total", rr.generationTokensTotal());
+            Map<String, Object> kv = new LinkedHashMap<>();
+            kv.put("used_fraction", rr.kvCache().usedFraction());
+            kv.put("blocks", rr.kvCache().blocks());
+            kv.put("block_tokens", rr.kvCache().blockTokens());
+            kv.put("cache_type", rr.kvCache().cacheType());
+            kv.put("gpu_memory_utilization", rr.kvCache().gpuMemoryUtilization());
+            o.put("kv_cache", kv);
+            List<Object> served = new ArrayList<>();
+            for (LoadedRuntimeModel lm : rr.models()) {
+                Map<String, Object> x = new LinkedHashMap<>();
+                x.put("name", lm.name());
+                x.put("model_path", lm.modelPath());
+                x.put("size_bytes", lm.sizeBytes());
+                x.put("device_bytes", lm.deviceBytes());
+                x.put("context_tokens", lm.contextTokens());
+                x.put("parameter_size", lm.parameterSize());
+                x.put("quantization", lm.quantization());
+                x.put("expires_at", lm.expiresAt());
+                x.put("slots", lm.slots());
+                x.put("slots_processing", lm.slotsProcessing());
+                served.add(x);
+            }
+            o.put("models", served);
+            o.put("notes", rr.notes());
+            runtimes.add(o);
+        }
+        r.put("runtimes", runtimes);
         return r;
     }
 

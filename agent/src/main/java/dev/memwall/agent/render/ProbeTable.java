@@ -3,8 +3,10 @@ package dev.memwall.agent.render;
 import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.agent.probe.ProbeReport;
+import dev.memwall.agent.running.LoadedRuntimeModel;
 import dev.memwall.agent.running.RunningModel;
 import dev.memwall.agent.running.RunningNow;
+import dev.memwall.agent.running.RuntimeReading;
 import dev.memwall.device.BandwidthKind;
 import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
@@ -268,13 +270,44 @@ public final class ProbeTable {
             }
             out.append(t.render());
         }
+        if (!running.runtimes().isEmpty()) {
+            if (running.models().isEmpty() && running.deviceProcesses().isEmpty()) {
+                out.append('\n');
+            }
+            out.append("Runtime APIs answering:\n");
+            for (RuntimeReading r : running.runtimes()) {
+                out.append("  ").append(OneLine.of(r.url())).append(r.runtime() == null ? "" : " (" + r.runtime() + ")")
+                        .append(": ");
+                if (!r.ok()) {
+                    out.append(OneLine.of(r.error())).append('\n');
+                    continue;
+                }
+                List<String> parts = new ArrayList<>();
+                for (LoadedRuntimeModel m : r.models()) {
+                    parts.add(OneLine.of(m.name() != null ? m.name() : m.modelPath() != null ? m.modelPath() : "?")
+                            + (m.sizeBytes() == null ? "" : " " + Quantities.gib(m.sizeBytes()))
+                            + (m.deviceBytes() == null ? "" : " (" + Quantities.gib(m.deviceBytes()) + " on the device)")
+                            + (m.contextTokens() == null ? "" : ", context " + m.contextTokens()));
+                }
+                out.append(parts.isEmpty() ? "no model loaded" : String.join("; ", parts));
+                if (r.generationTokensPerSecond() != null) {
+                    out.append(String.format(Locale.ROOT, "; generating %.1f tokens/s", r.generationTokensPerSecond()));
+                }
+                out.append('\n');
+                for (String n : r.notes()) {
+                    out.append("    ").append(OneLine.of(n)).append('\n');
+                }
+            }
+        }
         if (running.unreadable() > 0) {
-            out.append(running.models().isEmpty() && running.deviceProcesses().isEmpty() ? "; " : "  ")
+            out.append(running.models().isEmpty() && running.deviceProcesses().isEmpty()
+                    && running.runtimes().isEmpty() ? "; " : "  ")
                     .append(running.unreadable())
                     .append(running.unreadable() == 1 ? " process's memory map" : " processes' memory maps")
                     .append(" could not be read (another user's needs root or CAP_SYS_PTRACE)");
         }
-        if ((running.models().isEmpty() && running.deviceProcesses().isEmpty()) || running.unreadable() > 0) {
+        if ((running.models().isEmpty() && running.deviceProcesses().isEmpty() && running.runtimes().isEmpty())
+                || running.unreadable() > 0) {
             out.append('\n');
         }
     }

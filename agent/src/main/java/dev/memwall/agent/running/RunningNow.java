@@ -36,11 +36,14 @@ import java.util.Map;
  * @param models          the models held, process by process
  * @param deviceProcesses the processes drivers list on each device (NVML), with their device memory, largest
  *                        first per device; empty where no driver lists them
+ * @param runtimes        what runtimes' local APIs said (Ollama, llama-server, vLLM), where one answers or the user
+ *                        named it
  * @param unreadable      processes whose memory maps memwall may not read (another user's, without root or
  *                        {@code CAP_SYS_PTRACE})
  * @param examined        processes looked at
  */
-public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProcesses, int unreadable, int examined) {
+public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProcesses, List<RuntimeReading> runtimes,
+        int unreadable, int examined) {
 
     /**
      * A process holding memory on a device, as its driver lists it.
@@ -60,11 +63,43 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
     public RunningNow {
         models = List.copyOf(models);
         deviceProcesses = List.copyOf(deviceProcesses);
+        runtimes = List.copyOf(runtimes);
     }
 
-    /** Models only (no driver lists device processes). */
+    /** Models only (no driver lists device processes, no runtime asked). */
     public RunningNow(List<RunningModel> models, int unreadable, int examined) {
-        this(models, List.of(), unreadable, examined);
+        this(models, List.of(), List.of(), unreadable, examined);
+    }
+
+    /** Models and device processes, no runtime asked. */
+    public RunningNow(List<RunningModel> models, List<DeviceUser> deviceProcesses, int unreadable, int examined) {
+        this(models, deviceProcesses, List.of(), unreadable, examined);
+    }
+
+    /**
+     * The same with what the runtimes' APIs said; a model a process holds that a runtime reports by the same file
+     * gets a note with the generation rate that runtime measured.
+     */
+    public RunningNow withRuntimes(List<RuntimeReading> readings) {
+        List<RunningModel> noted = new ArrayList<>();
+        for (RunningModel m : models) {
+            List<String> notes = new ArrayList<>(m.notes());
+            for (RuntimeReading r : readings) {
+                for (LoadedRuntimeModel served : r.models()) {
+                    if (m.modelPath() != null && m.modelPath().equals(served.modelPath())) {
+                        notes.add(r.runtime() + " at " + r.url() + " serves it" + (served.contextTokens() == null ? ""
+                                : ", " + served.contextTokens() + " tokens of context per sequence")
+                                + (r.generationTokensPerSecond() == null ? "" : String.format(Locale.ROOT,
+                                        ", and measured its own generation at %.1f tokens/s",
+                                        r.generationTokensPerSecond())));
+                    }
+                }
+            }
+            noted.add(notes.size() == m.notes().size() ? m : new RunningModel(m.pid(), m.process(), m.runtime(),
+                    m.modelPath(), m.modelFileBytes(), m.settings(), m.residentBytes(), m.modelResidentBytes(),
+                    m.predictedBytes(), m.predictedWeightsBytes(), m.deviceBytes(), notes));
+        }
+        return new RunningNow(noted, deviceProcesses, readings, unreadable, examined);
     }
 
     /** Nothing looked at (not Linux, or the scan was not made). */
@@ -117,7 +152,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                 models.add(deviceBytes.containsKey(m.pid()) ? m.withDeviceBytes(deviceBytes.get(m.pid())) : m);
             }
         }
-        return new RunningNow(models, users, scan.unreadable(), scan.examined());
+        return new RunningNow(models, users, List.of(), scan.unreadable(), scan.examined());
     }
 
     /** One entry per model file the process holds (one without a model where it holds a runtime only). */
