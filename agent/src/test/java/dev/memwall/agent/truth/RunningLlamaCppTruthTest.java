@@ -115,6 +115,49 @@ class RunningLlamaCppTruthTest {
             assertThat(Math.abs(m.modelResidentBytes() - m.predictedWeightsBytes())
                     / (double) m.predictedWeightsBytes()).isLessThanOrEqualTo(RunningModel.MISMATCH);
 
+            // As a user sees it: `memwall probe --json` lists the process, its model, its memory and the prediction.
+            StringWriter probeOut = new StringWriter();
+            StringWriter probeErr = new StringWriter();
+            int code = dev.memwall.agent.cli.Main.run(new String[] {"probe", "--no-bench", "--json", "--simulate",
+                    "h100-sxm"}, new PrintWriter(probeOut, true), new PrintWriter(probeErr, true));
+            assertThat(code).as(probeErr.toString()).isZero();
+            JsonNode listed = null;
+            for (JsonNode n : JSON.readTree(probeOut.toString()).get("running").get("models")) {
+                if (n.get("pid").asLong() == pid) {
+                    listed = n;
+                }
+            }
+            assertThat(listed).as(probeOut.toString()).isNotNull();
+            assertThat(listed.get("model_path").asText()).isEqualTo(gguf.toString());
+            assertThat(listed.get("settings").get("context_tokens").asLong()).isEqualTo(context);
+            assertThat(listed.get("predicted_bytes").asLong()).isEqualTo(m.predictedBytes());
+            assertThat(listed.get("resident_bytes").asLong()).isPositive();
+
+            // The agent exports the same: its status document and its metrics.
+            dev.memwall.agent.daemon.AgentSettings settings = new dev.memwall.agent.daemon.AgentSettings(
+                    new java.net.InetSocketAddress("127.0.0.1", 0), java.time.Duration.ofSeconds(5),
+                    java.time.Duration.ZERO, java.time.Duration.ZERO, List.of(), List.of(), null, 0.25, null);
+            dev.memwall.agent.daemon.Agent agent = new dev.memwall.agent.daemon.Agent(settings,
+                    List.of(new dev.memwall.device.simulated.SimulatedBackend(List.of(
+                            new dev.memwall.agent.spec.SpecParser(
+                                    dev.memwall.device.simulated.HardwareCatalog.builtIn()).parse("h100-sxm")))),
+                    List.of(), dev.memwall.device.host.HostProbe::read, null, "test");
+            agent.start();
+            try {
+                java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+                String base = "http://127.0.0.1:" + agent.port();
+                String metrics = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base
+                        + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics).contains("memwall_loaded_model_memory_bytes{model=\"held-llama.gguf\",pid=\""
+                        + pid + "\",runtime=\"llama.cpp\",source=\"predicted\"} " + (double) m.predictedBytes());
+                JsonNode status = JSON.readTree(client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        base + "/api/v1/status")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+                assertThat(status.get("running").get("models").toString()).contains("\"pid\":" + pid,
+                        gguf.getFileName().toString());
+            } finally {
+                agent.stop(java.time.Duration.ofSeconds(3));
+            }
+
             in.write("stop\n");
             in.flush();
             assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
