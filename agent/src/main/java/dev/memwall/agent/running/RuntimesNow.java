@@ -50,8 +50,17 @@ public final class RuntimesNow {
                         + " (" + RuntimeApis.NOTHING_LISTENS + ")"));
             }
         }
-        List<RuntimeReading> read = listening.isEmpty() ? List.of()
-                : (apis != null ? apis : new RuntimeApis()).read(listening);
+        List<RuntimeReading> read;
+        try {
+            read = listening.isEmpty() ? List.of() : (apis != null ? apis : new RuntimeApis()).read(listening);
+        } catch (RuntimeException | LinkageError e) {
+            // A runtime that cannot be asked (a Java runtime without java.net.http, say) never stops a probe or a
+            // sample: each endpoint that listens says why.
+            read = new ArrayList<>();
+            for (RuntimeEndpoint l : listening) {
+                read.add(RuntimeReading.failed(l.url().toString(), l.runtime(), "could not be asked: " + e));
+            }
+        }
         List<RuntimeReading> out = new ArrayList<>();
         for (RuntimeEndpoint e : endpoints) {
             String url = e.url().toString();
