@@ -90,7 +90,7 @@ public final class HostProcesses {
 
     /** A process's name ({@code /proc/PID/comm}), or null when it is gone or not Linux. */
     public static String name(long pid) {
-        String comm = KernelFiles.read(Path.of("/proc", Long.toString(pid), "comm"), 64);
+        String comm = KernelFiles.readUtf8(Path.of("/proc", Long.toString(pid), "comm"), 64);
         return comm == null ? null : comm.strip();
     }
 
@@ -116,7 +116,7 @@ public final class HostProcesses {
                 continue;
             }
             Path dir = proc.resolve(Long.toString(pid));
-            String maps = KernelFiles.read(dir.resolve("maps"), MAX_MAPS_BYTES);
+            String maps = KernelFiles.readUtf8(dir.resolve("maps"), MAX_MAPS_BYTES);
             if (maps == null) {
                 if (Files.isDirectory(dir) && Files.exists(dir.resolve("stat"))) {
                     examined++;
@@ -135,7 +135,7 @@ public final class HostProcesses {
 
     static HostProcess read(Path proc, long pid) {
         Path dir = proc.resolve(Long.toString(pid));
-        String maps = KernelFiles.read(dir.resolve("maps"), MAX_MAPS_BYTES);
+        String maps = KernelFiles.readUtf8(dir.resolve("maps"), MAX_MAPS_BYTES);
         return maps == null ? null : read(dir, pid, maps);
     }
 
@@ -169,7 +169,7 @@ public final class HostProcesses {
         for (Map.Entry<String, Boolean> m : models.entrySet()) {
             files.add(new ModelFile(m.getKey(), size(dir, m.getKey()), m.getValue() ? resident.get(m.getKey()) : null));
         }
-        String comm = KernelFiles.read(dir.resolve("comm"), 64);
+        String comm = KernelFiles.readUtf8(dir.resolve("comm"), 64);
         return new HostProcess(pid, comm == null ? null : comm.strip(), commandLine(dir), residentBytes(dir),
                 List.copyOf(files), List.copyOf(libraries));
     }
@@ -229,7 +229,7 @@ public final class HostProcesses {
     /** Resident bytes of each of these paths' mappings, from {@code /proc/PID/smaps}. */
     private static Map<String, Long> residentByPath(Path dir, java.util.Set<String> paths) {
         Map<String, Long> out = new LinkedHashMap<>();
-        String smaps = KernelFiles.read(dir.resolve("smaps"), MAX_MAPS_BYTES * 4);
+        String smaps = KernelFiles.readUtf8(dir.resolve("smaps"), MAX_MAPS_BYTES * 4);
         if (smaps == null) {
             return out;
         }
@@ -268,7 +268,7 @@ public final class HostProcesses {
     }
 
     private static List<String> commandLine(Path dir) {
-        String raw = KernelFiles.read(dir.resolve("cmdline"), MAX_COMMAND_LINE_BYTES);
+        String raw = KernelFiles.readUtf8(dir.resolve("cmdline"), MAX_COMMAND_LINE_BYTES);
         if (raw == null) {
             return null;
         }

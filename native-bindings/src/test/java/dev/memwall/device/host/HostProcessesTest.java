@@ -29,8 +29,9 @@ class HostProcessesTest {
 
     @Test
     void aMappedModelAnOpenModelARuntimeAloneAndAnUnreadableProcess() throws Exception {
-        Path model = Files.write(proc.resolveSibling(proc.getFileName() + "-model.gguf"), new byte[4096]);
-        Path weights = Files.write(proc.resolveSibling(proc.getFileName() + " weights.safetensors"), new byte[100]);
+        Path model = Files.write(proc.resolveSibling(proc.getFileName() + "-modèle.gguf"), new byte[4096]);
+        Path weights = Files.write(proc.resolveSibling(proc.getFileName() + " weights.safetensors"),
+                new byte[100]);
         Path server = process(100, "llama-server", ""
                 + "55d0c0000000-55d0c0100000 r-xp 00000000 fd:01 11 /usr/bin/llama-server\n"
                 + "7f0000000000-7f0000200000 r--p 00000000 fd:01 12 " + model + "\n"
