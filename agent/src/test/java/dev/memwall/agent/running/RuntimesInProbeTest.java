@@ -60,19 +60,23 @@ class RuntimesInProbeTest {
         return new String[] {String.valueOf(code), out.toString(), err.toString()};
     }
 
+    /** The probe document's reading of this URL, or null. */
+    private static JsonNode reading(String probeJson, String url) throws Exception {
+        for (JsonNode n : new ObjectMapper().readTree(probeJson).get("running").get("runtimes")) {
+            if (n.get("url").asText().equals(url)) {
+                return n;
+            }
+        }
+        return null;
+    }
+
     @Test
     void aLlamaServerOnLoopbackIsInTheProbe() throws Exception {
         String url = llamaServer();
         String[] r = run("probe", "--simulate", "h100-sxm", "--no-bench", "--json", "--runtime-url", url);
         assertThat(r[0]).as(r[2]).isEqualTo("0");
-        JsonNode runtimes = new ObjectMapper().readTree(r[1]).get("running").get("runtimes");
-        JsonNode mine = null;
-        for (JsonNode n : runtimes) {
-            if (n.get("url").asText().equals(url)) {
-                mine = n;
-            }
-        }
-        assertThat(mine).as("%s", runtimes).isNotNull();
+        JsonNode mine = reading(r[1], url);
+        assertThat(mine).as("%s", r[1]).isNotNull();
         assertThat(mine.get("runtime").asText()).isEqualTo("llama.cpp");
         assertThat(mine.get("error").isNull()).isTrue();
         assertThat(mine.get("generation_tokens_per_second").asDouble()).isEqualTo(37.5);
@@ -94,13 +98,7 @@ class RuntimesInProbeTest {
         String url = "http://127.0.0.1:" + port;
         String[] r = run("probe", "--simulate", "h100-sxm", "--no-bench", "--json", "--runtime-url", url);
         assertThat(r[0]).as(r[2]).isEqualTo("0");
-        JsonNode runtimes = new ObjectMapper().readTree(r[1]).get("running").get("runtimes");
-        JsonNode mine = null;
-        for (JsonNode n : runtimes) {
-            if (n.get("url").asText().equals(url)) {
-                mine = n;
-            }
-        }
+        JsonNode mine = reading(r[1], url);
         assertThat(Objects.requireNonNull(mine).get("error").asText()).contains("nothing answers at " + url);
 
         String[] bad = run("probe", "--simulate", "h100-sxm", "--no-bench", "--runtime-url", "ftp://x:1");
