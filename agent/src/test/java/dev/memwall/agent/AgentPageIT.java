@@ -39,8 +39,27 @@ class AgentPageIT {
     void thePageShowsEveryDeviceAndARooflineWithoutConsoleErrors() throws Exception {
         SystemParts.require(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "chromium and chromedriver", "apt-get install chromium chromium-driver");
+        // A llama-server on loopback (its recorded answers): the page's "Running now" shows what it serves.
+        com.sun.net.httpserver.HttpServer llama = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        Map<String, String> files = Map.of("/props", "llama-props.json", "/slots", "llama-slots.json", "/metrics",
+                "llama-metrics.txt");
+        llama.createContext("/", ex -> {
+            String file = files.get(ex.getRequestURI().getPath());
+            byte[] body;
+            try (java.io.InputStream in = file == null ? null
+                    : AgentPageIT.class.getResourceAsStream("/runtime-apis/" + file)) {
+                body = in == null ? new byte[0] : in.readAllBytes();
+            }
+            ex.sendResponseHeaders(file == null ? 404 : 200, body.length == 0 ? -1 : body.length);
+            try (java.io.OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        llama.start();
+        String llamaUrl = "http://127.0.0.1:" + llama.getAddress().getPort();
         try (AgentProcess agent = AgentProcess.start(dir, Map.of(), "--simulate", "h100-sxm:free=50GiB",
-                "--simulate", "rtx-4090", "--sample-interval", "1s")) {
+                "--simulate", "rtx-4090", "--sample-interval", "1s", "--runtime-url", llamaUrl)) {
             for (boolean dark : new boolean[] {false, true}) {
                 ChromeDriver driver = driver(dark);
                 try {
@@ -55,6 +74,9 @@ class AgentPageIT {
                     assertThat(roof.getText()).contains("ridge");
                     assertThat(driver.findElements(By.cssSelector("table.fit")).get(0).getText())
                             .contains("llama-3.1-8b", "fits now");
+                    assertThat(driver.findElement(By.id("running")).getText()).contains("Running now",
+                            "Runtime APIs", llamaUrl + " (llama.cpp)", "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf",
+                            "generating 37.5 tokens/s");
                     // Let it refresh itself at least once.
                     Thread.sleep(2500);
                     assertThat(driver.findElements(By.cssSelector("article.device"))).hasSize(2);
@@ -68,6 +90,8 @@ class AgentPageIT {
                     driver.quit();
                 }
             }
+        } finally {
+            llama.stop(0);
         }
     }
 
