@@ -38,7 +38,8 @@ final class AgentMetrics implements MultiCollector {
             "memwall_model_decode_tokens_per_second_expected",
             "memwall_model_bandwidth_bound", "memwall_probe_errors", "memwall_snapshot_timestamp_seconds",
             "memwall_device_release_failures", "memwall_loaded_model_memory_bytes",
-            "memwall_process_device_memory_bytes", "memwall_loaded_model_decode_tokens_per_second");
+            "memwall_process_device_memory_bytes", "memwall_loaded_model_decode_tokens_per_second",
+            "memwall_loaded_model_mismatch");
 
     /** Processes exported per device at most (the largest), so a busy device cannot grow the series without bound. */
     static final int PROCESSES_PER_DEVICE = 20;
@@ -151,6 +152,10 @@ final class AgentMetrics implements MultiCollector {
         Family processes = new Family("memwall_process_device_memory_bytes", "Device memory the driver attributes "
                 + "to a process (NVML), the " + PROCESSES_PER_DEVICE + " largest per device; absent where the driver "
                 + "hides the figure.", Unit.BYTES);
+        Family mismatch = new Family("memwall_loaded_model_mismatch", "1 when a model another process holds and "
+                + "memwall's prediction for it are more than 10% apart where they can be compared (the mapped weights; "
+                + "resident memory above the prediction): memwall or the runtime surprises. Absent where nothing is "
+                + "predicted.", null);
         if (s.running() != null) {
             Map<String, Integer> perDevice = new HashMap<>();
             for (RunningNow.DeviceUser u : s.running().deviceProcesses()) {
@@ -173,6 +178,9 @@ final class AgentMetrics implements MultiCollector {
                 ml.put("pid", Long.toString(m.pid()));
                 loaded.addIfKnown(labels(with(ml, "source", "measured")), m.residentBytes());
                 loaded.addIfKnown(labels(with(ml, "source", "predicted")), m.predictedBytes());
+                if (m.predictedBytes() != null || m.predictedWeightsBytes() != null) {
+                    mismatch.add(labels(ml), m.mismatch() ? 1 : 0);
+                }
             }
         }
         Family rate = new Family("memwall_loaded_model_decode_tokens_per_second", "The generation rate a runtime's "
@@ -192,7 +200,7 @@ final class AgentMetrics implements MultiCollector {
         }
         List<MetricSnapshot> out = new ArrayList<>();
         for (Family f : List.of(total, free, used, reserved, bandwidth, up, measuredAt, fits, headroom, decode, expected, bound,
-                stamp, loaded, processes, rate)) {
+                stamp, loaded, processes, rate, mismatch)) {
             if (!f.points.isEmpty()) {
                 out.add(f.build());
             }

@@ -127,6 +127,8 @@ public final class ProbeJson {
             o.put("predicted_bytes", m.predictedBytes());
             o.put("predicted_weights_bytes", m.predictedWeightsBytes());
             o.put("device_bytes", m.deviceBytes());
+            o.put("container_id", m.containerId());
+            o.put("mismatch", m.predictedBytes() == null && m.predictedWeightsBytes() == null ? null : m.mismatch());
             o.put("notes", m.notes());
             models.add(o);
         }
@@ -140,6 +142,7 @@ public final class ProbeJson {
             o.put("kind", u.kind());
             o.put("used_bytes", u.usedBytes());
             o.put("model_path", u.modelPath());
+            o.put("container_id", u.containerId());
             users.add(o);
         }
         r.put("device_processes", users);

@@ -18,11 +18,15 @@ import java.util.List;
  * @param predictedWeightsBytes    the weights' share of it (the file's tensors as the runtime keeps them), or null
  * @param deviceBytes              device memory its driver attributes to the process (NVML), summed over devices,
  *                                 or null where no driver lists it
+ * @param containerId              the container the process runs in, where its control group names one, else null
+ * @param mismatch                 whether the real figures and the prediction are more than 10% apart where they
+ *                                 can be compared (mapped weights; resident memory above the prediction): memwall
+ *                                 or the runtime surprises
  * @param notes                    what could not be read or predicted, and mismatches beyond 10%
  */
 public record RunningModel(long pid, String process, String runtime, String modelPath, Long modelFileBytes,
         LlamaCppArgs settings, Long residentBytes, Long modelResidentBytes, Long predictedBytes,
-        Long predictedWeightsBytes, Long deviceBytes, List<String> notes) {
+        Long predictedWeightsBytes, Long deviceBytes, String containerId, boolean mismatch, List<String> notes) {
 
     /** Beyond this share apart, a prediction and the real figure are a note: memwall or the runtime surprises. */
     public static final double MISMATCH = 0.10;
@@ -34,7 +38,7 @@ public record RunningModel(long pid, String process, String runtime, String mode
     /** The same, with the device memory its driver attributes to the process. */
     public RunningModel withDeviceBytes(Long bytes) {
         return new RunningModel(pid, process, runtime, modelPath, modelFileBytes, settings, residentBytes,
-                modelResidentBytes, predictedBytes, predictedWeightsBytes, bytes, notes);
+                modelResidentBytes, predictedBytes, predictedWeightsBytes, bytes, containerId, mismatch, notes);
     }
 
 }

@@ -55,9 +55,10 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
      * @param kind       compute or graphics
      * @param process    its name, or null when memwall cannot see it
      * @param modelPath  the model file it holds where memwall sees one, else null
+     * @param containerId the container it runs in, where memwall sees its control group name one, else null
      */
     public record DeviceUser(String deviceId, long pid, Long usedBytes, String kind, String process,
-            String modelPath) {
+            String modelPath, String containerId) {
     }
 
     public RunningNow {
@@ -97,7 +98,8 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
             }
             noted.add(notes.size() == m.notes().size() ? m : new RunningModel(m.pid(), m.process(), m.runtime(),
                     m.modelPath(), m.modelFileBytes(), m.settings(), m.residentBytes(), m.modelResidentBytes(),
-                    m.predictedBytes(), m.predictedWeightsBytes(), m.deviceBytes(), notes));
+                    m.predictedBytes(), m.predictedWeightsBytes(), m.deviceBytes(), m.containerId(), m.mismatch(),
+                    notes));
         }
         return new RunningNow(noted, deviceProcesses, readings, unreadable, examined);
     }
@@ -140,7 +142,8 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                 HostProcesses.HostProcess seen = byPid.get(p.pid());
                 String name = seen != null ? seen.name() : HostProcesses.name(p.pid());
                 String model = seen == null || seen.models().isEmpty() ? null : seen.models().get(0).path();
-                users.add(new DeviceUser(e.getKey(), p.pid(), p.usedBytes(), p.kind(), name, model));
+                users.add(new DeviceUser(e.getKey(), p.pid(), p.usedBytes(), p.kind(), name, model,
+                        seen == null ? null : seen.containerId()));
                 if (p.usedBytes() != null) {
                     deviceBytes.merge(p.pid(), p.usedBytes(), Long::sum);
                 }
@@ -169,7 +172,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
             notes.add("has llama.cpp's libraries mapped but no model file mapped or open (a model read into memory "
                     + "and closed cannot be named)");
             out.add(new RunningModel(p.pid(), p.name(), runtime, null, null, settings, p.residentBytes(), null, null,
-                    null, null, notes));
+                    null, null, p.containerId(), false, notes));
             return out;
         }
         for (HostProcesses.ModelFile f : p.models()) {
@@ -192,6 +195,8 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         List<String> notes = new ArrayList<>();
         Long predicted = null;
         Long weights = null;
+        Long mapped = null;
+        boolean mismatch = false;
         if (p.commandLine() == null) {
             notes.add("its command line cannot be read");
         }
@@ -224,6 +229,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                                 profile);
                         MemoryEstimate e = MemoryAccounting.estimate(model.spec(), model.weights(), w, 1, null, true);
                         weights = e.bytes("weights") + e.bytes("cpu_repack");
+                        mapped = e.bytes("weights");
                         if (settings.contextTokens() == null) {
                             notes.add("the context it was started with is not on its command line (-c/--ctx-size): "
                                     + "only the weights are predicted");
@@ -242,20 +248,22 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         if (files > 1) {
             notes.add("the process holds " + files + " model files; each is predicted alone");
         }
-        if (weights != null && f.residentBytes() != null
-                && Math.abs(f.residentBytes() - weights) > RunningModel.MISMATCH * weights) {
+        if (mapped != null && mapped > 0 && f.residentBytes() != null
+                && Math.abs(f.residentBytes() - mapped) > RunningModel.MISMATCH * mapped) {
+            mismatch = true;
             notes.add(String.format(Locale.ROOT, "the model file's resident pages (%s) are %+.0f%% from the weights "
                     + "memwall predicts llama.cpp maps (%s)", gib(f.residentBytes()),
-                    (f.residentBytes() / (double) weights - 1) * 100, gib(weights)));
+                    (f.residentBytes() / (double) mapped - 1) * 100, gib(mapped)));
         }
         if (predicted != null && p.residentBytes() != null
                 && p.residentBytes() > predicted * (1 + RunningModel.MISMATCH)) {
+            mismatch = true;
             notes.add(String.format(Locale.ROOT, "resident memory (%s) is %+.0f%% above memwall's prediction (%s): "
                     + "llama.cpp holds more than predicted, or the program's own memory is large",
                     gib(p.residentBytes()), (p.residentBytes() / (double) predicted - 1) * 100, gib(predicted)));
         }
         return new RunningModel(p.pid(), p.name(), runtime, f.path(), f.sizeBytes(), settings, p.residentBytes(),
-                f.residentBytes(), predicted, weights, null, notes);
+                f.residentBytes(), predicted, weights, null, p.containerId(), mismatch, notes);
     }
 
     private static String gib(long bytes) {

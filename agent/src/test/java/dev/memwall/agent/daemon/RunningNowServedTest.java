@@ -24,12 +24,12 @@ class RunningNowServedTest {
             new RunningModel(4242, "llama-server", "llama.cpp", "/models/qwen3-8b-q4_k_m.gguf", 5_027_783_488L,
                     new LlamaCppArgs(8192L, 0, 1, true, null, null, null, "/models/qwen3-8b-q4_k_m.gguf"),
                     6_000_000_000L, 5_000_000_000L, 6_400_000_000L, 5_100_000_000L, 700_000_000L,
-                    List.of("a note\nforged line")),
+                    "c0ffee".repeat(10) + "abcd", true, List.of("a note\nforged line")),
             new RunningModel(77, "ollama", "llama.cpp", null, null, LlamaCppArgs.NONE, 1_000_000L, null, null, null,
-                    null, List.of())),
+                    null, null, false, List.of())),
             List.of(new RunningNow.DeviceUser("nvml:0", 4242, 700_000_000L, "compute", "llama-server",
-                            "/models/qwen3-8b-q4_k_m.gguf"),
-                    new RunningNow.DeviceUser("nvml:0", 9, null, "graphics", null, null)), 3, 120);
+                            "/models/qwen3-8b-q4_k_m.gguf", null),
+                    new RunningNow.DeviceUser("nvml:0", 9, null, "graphics", null, null, null)), 3, 120);
 
     @Test
     void theStatusDocumentTheProbeDocumentTheTableAndTheMetricsCarryIt() throws Exception {
@@ -57,6 +57,9 @@ class RunningNowServedTest {
         assertThat(m.get("settings").get("flash_attention").asBoolean()).isTrue();
         assertThat(m.get("predicted_bytes").asLong()).isEqualTo(6_400_000_000L);
         assertThat(m.get("device_bytes").asLong()).isEqualTo(700_000_000L);
+        assertThat(m.get("container_id").asText()).hasSize(64);
+        assertThat(m.get("mismatch").asBoolean()).isTrue();
+        assertThat(r.get("models").get(1).get("mismatch").isNull()).isTrue();
         assertThat(r.get("models").get(1).get("model_path").isNull()).isTrue();
         assertThat(r.get("device_processes").get(0).get("used_bytes").asLong()).isEqualTo(700_000_000L);
         assertThat(r.get("device_processes").get(1).get("used_bytes").isNull()).isTrue();
@@ -85,6 +88,8 @@ class RunningNowServedTest {
         assertThat(metrics).contains("memwall_loaded_model_memory_bytes{model=\"qwen3-8b-q4_k_m.gguf\",pid=\"4242\","
                 + "runtime=\"llama.cpp\",source=\"predicted\"} 6.4E9");
         assertThat(metrics).doesNotContain("pid=\"77\"");
+        assertThat(metrics).contains("memwall_loaded_model_mismatch{model=\"qwen3-8b-q4_k_m.gguf\",pid=\"4242\","
+                + "runtime=\"llama.cpp\"} 1.0");
         assertThat(metrics).contains("memwall_process_device_memory_bytes{device=\"nvml:0\",pid=\"4242\","
                 + "process=\"llama-server\"} 7.0E8");
         assertThat(metrics).doesNotContain("pid=\"9\"");

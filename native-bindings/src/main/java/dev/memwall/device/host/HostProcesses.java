@@ -51,9 +51,13 @@ public final class HostProcesses {
      * @param models           the model files it holds, mapped or open
      * @param runtimeLibraries the model-runtime libraries it has mapped (file names: {@code libllama.so},
      *                         {@code libggml-cpu.so}, ...)
+     * @param cgroup           its control group ({@code /proc/PID/cgroup}: the unified hierarchy's path, else the
+     *                         memory controller's), or null
+     * @param containerId      the container it runs in, where the control group names one (the 64 hexadecimal
+     *                         digits Docker, containerd and CRI-O put in it), else null
      */
     public record HostProcess(long pid, String name, List<String> commandLine, Long residentBytes,
-            List<ModelFile> models, List<String> runtimeLibraries) {
+            List<ModelFile> models, List<String> runtimeLibraries, String cgroup, String containerId) {
 
         /** Whether it has a llama.cpp library (ggml or llama) mapped. */
         public boolean runsLlamaCpp() {
@@ -170,8 +174,9 @@ public final class HostProcesses {
             files.add(new ModelFile(m.getKey(), size(dir, m.getKey()), m.getValue() ? resident.get(m.getKey()) : null));
         }
         String comm = KernelFiles.readUtf8(dir.resolve("comm"), 64);
+        String cgroup = cgroup(KernelFiles.readUtf8(dir.resolve("cgroup"), 16 << 10));
         return new HostProcess(pid, comm == null ? null : comm.strip(), commandLine(dir), residentBytes(dir),
-                List.copyOf(files), List.copyOf(libraries));
+                List.copyOf(files), List.copyOf(libraries), cgroup, containerId(cgroup));
     }
 
     /** The path a line of {@code /proc/PID/maps} maps, or null for anonymous memory and pseudo-paths. */
@@ -194,6 +199,40 @@ public final class HostProcesses {
         }
         String path = line.substring(i);
         return path.endsWith(" (deleted)") ? path.substring(0, path.length() - " (deleted)".length()) : path;
+    }
+
+    /** The control group path from {@code /proc/PID/cgroup}: cgroup v2's {@code 0::PATH}, else v1's memory one. */
+    static String cgroup(String text) {
+        if (text == null) {
+            return null;
+        }
+        String memory = null;
+        for (String line : text.split("\n")) {
+            if (line.startsWith("0::")) {
+                return line.substring(3);
+            }
+            String[] f = line.split(":", 3);
+            if (f.length == 3 && List.of(f[1].split(",")).contains("memory")) {
+                memory = f[2];
+            }
+        }
+        return memory;
+    }
+
+    private static final java.util.regex.Pattern CONTAINER_ID = java.util.regex.Pattern.compile(
+            "(?<![0-9a-f])([0-9a-f]{64})(?![0-9a-f])");
+
+    /** The last 64-hex-digit run in a control group path (a container's id), or null. */
+    static String containerId(String cgroup) {
+        if (cgroup == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = CONTAINER_ID.matcher(cgroup);
+        String last = null;
+        while (m.find()) {
+            last = m.group(1);
+        }
+        return last;
     }
 
     static boolean isModelFile(String path) {

@@ -12,14 +12,17 @@ import org.junit.jupiter.api.io.TempDir;
 class HostProcessesTest {
 
     @TempDir
+    Path root;
     Path proc;
 
     private Path process(long pid, String comm, String maps) throws Exception {
+        proc = root.resolve("proc");
         Path dir = Files.createDirectories(proc.resolve(Long.toString(pid)));
         Files.writeString(dir.resolve("stat"), pid + " (" + comm + ") S");
         Files.writeString(dir.resolve("comm"), comm + "\n");
         Files.writeString(dir.resolve("cmdline"), comm + "\u0000-c\u00004096\u0000");
         Files.writeString(dir.resolve("status"), "Name:\t" + comm + "\nVmRSS:\t  409600 kB\nThreads:\t4\n");
+        Files.writeString(dir.resolve("cgroup"), "0::/system.slice/docker-" + "ab".repeat(32) + ".scope\n");
         if (maps != null) {
             Files.writeString(dir.resolve("maps"), maps);
         }
@@ -29,9 +32,9 @@ class HostProcessesTest {
 
     @Test
     void aMappedModelAnOpenModelARuntimeAloneAndAnUnreadableProcess() throws Exception {
-        Path model = Files.write(proc.resolveSibling(proc.getFileName() + "-modèle.gguf"), new byte[4096]);
-        Path weights = Files.write(proc.resolveSibling(proc.getFileName() + " weights.safetensors"),
-                new byte[100]);
+        Path models = Files.createDirectories(root.resolve("models"));
+        Path model = Files.write(models.resolve("modèle.gguf"), new byte[4096]);
+        Path weights = Files.write(models.resolve("the weights.safetensors"), new byte[100]);
         Path server = process(100, "llama-server", ""
                 + "55d0c0000000-55d0c0100000 r-xp 00000000 fd:01 11 /usr/bin/llama-server\n"
                 + "7f0000000000-7f0000200000 r--p 00000000 fd:01 12 " + model + "\n"
@@ -64,12 +67,30 @@ class HostProcessesTest {
         assertThat(s.residentBytes()).isEqualTo(409600L * 1024);
         assertThat(s.runtimeLibraries()).containsExactly("libggml-cpu.so", "libllama.so.0");
         assertThat(s.runsLlamaCpp()).isTrue();
+        assertThat(s.containerId()).isEqualTo("ab".repeat(32));
+        assertThat(s.cgroup()).startsWith("/system.slice/docker-");
         assertThat(s.models()).containsExactly(new HostProcesses.ModelFile(model.toString(), 4096L, 1024L * 1024));
         HostProcesses.HostProcess r = scan.processes().get(1);
         assertThat(r.runsLlamaCpp()).isFalse();
         assertThat(r.models()).containsExactly(new HostProcesses.ModelFile(weights.toString(), 100L, null));
         assertThat(scan.processes().get(2).models()).isEmpty();
         assertThat(scan.processes().get(2).runsLlamaCpp()).isTrue();
+    }
+
+    @Test
+    void theControlGroupAndTheContainerItNames() {
+        String id = "4f3c2b1a".repeat(8);
+        assertThat(HostProcesses.cgroup("0::/system.slice/docker-" + id + ".scope\n")).isEqualTo(
+                "/system.slice/docker-" + id + ".scope");
+        assertThat(HostProcesses.containerId("/system.slice/docker-" + id + ".scope")).isEqualTo(id);
+        assertThat(HostProcesses.containerId("/kubepods/burstable/pod1b2c3d4e-0000-4000-8000-000000000001/"
+                + "cri-containerd-" + id + ".scope")).isEqualTo(id);
+        // cgroup v1: the memory controller's path
+        assertThat(HostProcesses.cgroup("9:name=systemd:/\n4:memory:/docker/" + id + "\n1:cpu:/\n"))
+                .isEqualTo("/docker/" + id);
+        assertThat(HostProcesses.containerId("/user.slice/user-1000.slice/session-2.scope")).isNull();
+        assertThat(HostProcesses.containerId("/x/" + id + "0")).isNull();
+        assertThat(HostProcesses.cgroup(null)).isNull();
     }
 
     @Test
