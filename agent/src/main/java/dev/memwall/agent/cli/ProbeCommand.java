@@ -90,7 +90,8 @@ final class ProbeCommand implements Callable<Integer> {
                 : report.host().availableBytes(), null, report.devices()));
         RunningNow running = RunningNow.scan(RunningNow.byDevice(report.devices()))
                 .withRuntimes(RuntimesNow.lazily().read(RuntimeEndpoints.withUserUrls(given, true),
-                        java.util.Set.copyOf(given)));
+                        java.util.Set.copyOf(given)))
+                .withDecode(capacities);
         if (json) {
             out.println(Json.write(ProbeJson.document(report, Version.get(), fits, running)));
         } else {

@@ -128,6 +128,16 @@ public final class ProbeJson {
             o.put("predicted_weights_bytes", m.predictedWeightsBytes());
             o.put("device_bytes", m.deviceBytes());
             o.put("container_id", m.containerId());
+            Map<String, Object> decode = null;
+            if (m.decode() != null) {
+                decode = new LinkedHashMap<>();
+                decode.put("device", m.decode().device());
+                decode.put("bound_tokens_per_second", m.decode().boundTokensPerSecond());
+                decode.put("expected_tokens_per_second", m.decode().expectedTokensPerSecond());
+                decode.put("measured_tokens_per_second", m.decode().measuredTokensPerSecond());
+                decode.put("measured_over_expected", m.decode().measuredOverExpected());
+            }
+            o.put("decode", decode);
             o.put("mismatch", m.predictedBytes() == null && m.predictedWeightsBytes() == null ? null : m.mismatch());
             o.put("notes", m.notes());
             models.add(o);

@@ -252,6 +252,24 @@ public final class ProbeTable {
             }
             out.append(t.render());
             for (RunningModel m : running.models()) {
+                RunningModel.Decode d = m.decode();
+                if (d != null && (d.boundTokensPerSecond() != null || d.measuredTokensPerSecond() != null)) {
+                    List<String> rates = new ArrayList<>();
+                    if (d.expectedTokensPerSecond() != null) {
+                        rates.add(String.format(Locale.ROOT, "expected %.1f", d.expectedTokensPerSecond()));
+                    }
+                    if (d.boundTokensPerSecond() != null) {
+                        rates.add(String.format(Locale.ROOT, "bound %.1f", d.boundTokensPerSecond()));
+                    }
+                    if (d.measuredTokensPerSecond() != null) {
+                        rates.add(String.format(Locale.ROOT, "its runtime measured %.1f", d.measuredTokensPerSecond())
+                                + (d.measuredOverExpected() == null ? ""
+                                        : String.format(Locale.ROOT, " (%.2fx expected)", d.measuredOverExpected())));
+                    }
+                    out.append("  ").append(m.pid()).append(": decode").append(d.device() == null ? ""
+                            : " on " + d.device()).append(", tokens/s: ").append(String.join(", ", rates))
+                            .append('\n');
+                }
                 for (String n : m.notes()) {
                     out.append("  ").append(m.pid()).append(": ").append(OneLine.of(n)).append('\n');
                 }

@@ -22,11 +22,32 @@ import java.util.List;
  * @param mismatch                 whether the real figures and the prediction are more than 10% apart where they
  *                                 can be compared (mapped weights; resident memory above the prediction): memwall
  *                                 or the runtime surprises
+ * @param decode                   decode rates: the bound and expected rate memwall gives for this model on this
+ *                                 device, and the rate its runtime measured, where known; null when none is
  * @param notes                    what could not be read or predicted, and mismatches beyond 10%
  */
 public record RunningModel(long pid, String process, String runtime, String modelPath, Long modelFileBytes,
         LlamaCppArgs settings, Long residentBytes, Long modelResidentBytes, Long predictedBytes,
-        Long predictedWeightsBytes, Long deviceBytes, String containerId, boolean mismatch, List<String> notes) {
+        Long predictedWeightsBytes, Long deviceBytes, String containerId, boolean mismatch, Decode decode,
+        List<String> notes) {
+
+    /**
+     * Decode rates of one sequence, tokens per second, each null where unknown.
+     *
+     * @param boundTokensPerSecond    memwall's memory-bandwidth bound on this device
+     * @param expectedTokensPerSecond the rate memwall expects (fitted on published measurements)
+     * @param measuredTokensPerSecond the rate the runtime measured itself (its local API)
+     * @param device                  the device the bound and expectation are for
+     */
+    public record Decode(Double boundTokensPerSecond, Double expectedTokensPerSecond,
+            Double measuredTokensPerSecond, String device) {
+
+        /** measured / expected, or null. */
+        public Double measuredOverExpected() {
+            return measuredTokensPerSecond == null || expectedTokensPerSecond == null || expectedTokensPerSecond <= 0
+                    ? null : measuredTokensPerSecond / expectedTokensPerSecond;
+        }
+    }
 
     /** Beyond this share apart, a prediction and the real figure are a note: memwall or the runtime surprises. */
     public static final double MISMATCH = 0.10;
@@ -38,7 +59,14 @@ public record RunningModel(long pid, String process, String runtime, String mode
     /** The same, with the device memory its driver attributes to the process. */
     public RunningModel withDeviceBytes(Long bytes) {
         return new RunningModel(pid, process, runtime, modelPath, modelFileBytes, settings, residentBytes,
-                modelResidentBytes, predictedBytes, predictedWeightsBytes, bytes, containerId, mismatch, notes);
+                modelResidentBytes, predictedBytes, predictedWeightsBytes, bytes, containerId, mismatch, decode, notes);
+    }
+
+    /** The same with these decode rates, mismatch flag and notes. */
+    public RunningModel with(Decode d, boolean mismatched, List<String> newNotes) {
+        return new RunningModel(pid, process, runtime, modelPath, modelFileBytes, settings, residentBytes,
+                modelResidentBytes, predictedBytes, predictedWeightsBytes, deviceBytes, containerId, mismatched, d,
+                newNotes);
     }
 
 }

@@ -4,12 +4,16 @@ import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.device.DeviceProcess;
 import dev.memwall.device.host.HostProcesses;
 import dev.memwall.estimator.catalog.ModelCatalog;
+import dev.memwall.estimator.fit.Capacity;
+import dev.memwall.estimator.fit.FitPlanner;
+import dev.memwall.estimator.fit.HostCapacity;
 import dev.memwall.estimator.fit.LlamaCppProfile;
 import dev.memwall.estimator.fit.MemoryAccounting;
 import dev.memwall.estimator.fit.MemoryEstimate;
 import dev.memwall.estimator.fit.Mode;
 import dev.memwall.estimator.fit.Recompute;
 import dev.memwall.estimator.fit.RuntimeProfile;
+import dev.memwall.estimator.fit.Verdict;
 import dev.memwall.estimator.fit.Workload;
 import dev.memwall.estimator.precision.Precision;
 import dev.memwall.estimator.precision.Precisions;
@@ -85,9 +89,11 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         List<RunningModel> noted = new ArrayList<>();
         for (RunningModel m : models) {
             List<String> notes = new ArrayList<>(m.notes());
+            Double measured = null;
             for (RuntimeReading r : readings) {
                 for (LoadedRuntimeModel served : r.models()) {
                     if (m.modelPath() != null && m.modelPath().equals(served.modelPath())) {
+                        measured = r.generationTokensPerSecond() != null ? r.generationTokensPerSecond() : measured;
                         notes.add(r.runtime() + " at " + r.url() + " serves it" + (served.contextTokens() == null ? ""
                                 : ", " + served.contextTokens() + " tokens of context per sequence")
                                 + (r.generationTokensPerSecond() == null ? "" : String.format(Locale.ROOT,
@@ -96,10 +102,8 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                     }
                 }
             }
-            noted.add(notes.size() == m.notes().size() ? m : new RunningModel(m.pid(), m.process(), m.runtime(),
-                    m.modelPath(), m.modelFileBytes(), m.settings(), m.residentBytes(), m.modelResidentBytes(),
-                    m.predictedBytes(), m.predictedWeightsBytes(), m.deviceBytes(), m.containerId(), m.mismatch(),
-                    notes));
+            noted.add(notes.size() == m.notes().size() ? m : m.with(measured == null ? m.decode()
+                    : new RunningModel.Decode(null, null, measured, null), m.mismatch(), notes));
         }
         return new RunningNow(noted, deviceProcesses, readings, unreadable, examined);
     }
@@ -115,6 +119,58 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
     /** Scans this host's processes, with the processes these devices' drivers list (device id to processes). */
     public static RunningNow scan(Map<String, List<DeviceProcess>> byDevice) {
         return of(HostProcesses.scan(), byDevice);
+    }
+
+    /**
+     * The same with memwall's decode bound and expected rate for each predicted model on the CPU device it runs on
+     * (the device whose memory is the host's, with its measured read bandwidth), beside the rate its runtime measured
+     * where a runtime reported one, and a note and the mismatch flag when the two are more than 10% apart.
+     */
+    public RunningNow withDecode(List<Capacity> devices) {
+        Capacity cpu = null;
+        for (Capacity c : devices) {
+            if (c.hostMemory() && c.decodeBandwidth() != null) {
+                cpu = c;
+                break;
+            }
+        }
+        List<RunningModel> out = new ArrayList<>();
+        for (RunningModel m : models) {
+            out.add(cpu == null ? m : withDecode(m, cpu));
+        }
+        return new RunningNow(out, deviceProcesses, runtimes, unreadable, examined);
+    }
+
+    private static RunningModel withDecode(RunningModel m, Capacity cpu) {
+        if (m.predictedBytes() == null || m.modelPath() == null) {
+            return m;
+        }
+        Verdict.Decode d;
+        try {
+            LoadedModel model = ModelSources.load(m.modelPath(), ModelCatalog::builtIn);
+            Workload w = workload(m.settings(), kv(m.settings().cacheTypeK()));
+            Verdict v = new FitPlanner(model.spec(), model.weights()).evaluate(w, cpu.withFreeBytes(null), 1,
+                    HostCapacity.UNKNOWN);
+            d = v.decode();
+        } catch (Exception e) {
+            return m;
+        }
+        if (d == null || d.boundTokensPerSecond() == null) {
+            return m;
+        }
+        Double measured = m.decode() == null ? null : m.decode().measuredTokensPerSecond();
+        RunningModel.Decode decode = new RunningModel.Decode(d.boundTokensPerSecond(), d.expectedTokensPerSecond(),
+                measured, cpu.id());
+        List<String> notes = new ArrayList<>(m.notes());
+        boolean mismatched = m.mismatch();
+        Double ratio = decode.measuredOverExpected();
+        if (ratio != null && Math.abs(ratio - 1) > RunningModel.MISMATCH) {
+            mismatched = true;
+            notes.add(String.format(Locale.ROOT, "its runtime measured %.1f tokens/s, %+.0f%% from the %.1f memwall "
+                    + "expects on %s (bound %.1f)", measured, (ratio - 1) * 100, decode.expectedTokensPerSecond(),
+                    cpu.id(), decode.boundTokensPerSecond()));
+        }
+        return m.with(decode, mismatched, notes);
     }
 
     /** The processes each device of a probe lists (devices whose backend cannot tell are left out). */
@@ -172,7 +228,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
             notes.add("has llama.cpp's libraries mapped but no model file mapped or open (a model read into memory "
                     + "and closed cannot be named)");
             out.add(new RunningModel(p.pid(), p.name(), runtime, null, null, settings, p.residentBytes(), null, null,
-                    null, null, p.containerId(), false, notes));
+                    null, null, p.containerId(), false, null, notes));
             return out;
         }
         for (HostProcesses.ModelFile f : p.models()) {
@@ -220,13 +276,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                         notes.add("no prediction: KV cache types " + settings.cacheTypeK() + "/" + settings.cacheTypeV()
                                 + " (memwall predicts one type for both)");
                     } else {
-                        RuntimeProfile.LlamaCpp profile = new RuntimeProfile.LlamaCpp(settings.ubatchTokens() == null
-                                ? LlamaCppProfile.UBATCH_TOKENS : settings.ubatchTokens(),
-                                LlamaCppProfile.FIT_MARGIN_BYTES, Boolean.TRUE.equals(settings.flashAttention()), null);
-                        int sequences = settings.sequences() == null ? 1 : settings.sequences();
-                        long context = settings.contextTokens() == null ? 1 : settings.contextTokens();
-                        Workload w = new Workload(null, k, context, sequences, Mode.INFERENCE, Recompute.NONE, 16, 0,
-                                profile);
+                        Workload w = workload(settings, k);
                         MemoryEstimate e = MemoryAccounting.estimate(model.spec(), model.weights(), w, 1, null, true);
                         weights = e.bytes("weights") + e.bytes("cpu_repack");
                         mapped = e.bytes("weights");
@@ -263,11 +313,21 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                     gib(p.residentBytes()), (p.residentBytes() / (double) predicted - 1) * 100, gib(predicted)));
         }
         return new RunningModel(p.pid(), p.name(), runtime, f.path(), f.sizeBytes(), settings, p.residentBytes(),
-                f.residentBytes(), predicted, weights, null, p.containerId(), mismatch, notes);
+                f.residentBytes(), predicted, weights, null, p.containerId(), mismatch, null, notes);
     }
 
     private static String gib(long bytes) {
         return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+    }
+
+    /** llama.cpp's workload with these settings (context 1 where the command line does not give one). */
+    private static Workload workload(LlamaCppArgs settings, Precision kv) {
+        RuntimeProfile.LlamaCpp profile = new RuntimeProfile.LlamaCpp(settings.ubatchTokens() == null
+                ? LlamaCppProfile.UBATCH_TOKENS : settings.ubatchTokens(), LlamaCppProfile.FIT_MARGIN_BYTES,
+                Boolean.TRUE.equals(settings.flashAttention()), null);
+        return new Workload(null, kv, settings.contextTokens() == null ? 1 : settings.contextTokens(),
+                settings.sequences() == null ? 1 : settings.sequences(), Mode.INFERENCE, Recompute.NONE, 16, 0,
+                profile);
     }
 
     /** llama.cpp's KV type name as memwall's precision: f16 when not given (llama.cpp's default). */

@@ -24,9 +24,10 @@ class RunningNowServedTest {
             new RunningModel(4242, "llama-server", "llama.cpp", "/models/qwen3-8b-q4_k_m.gguf", 5_027_783_488L,
                     new LlamaCppArgs(8192L, 0, 1, true, null, null, null, "/models/qwen3-8b-q4_k_m.gguf"),
                     6_000_000_000L, 5_000_000_000L, 6_400_000_000L, 5_100_000_000L, 700_000_000L,
-                    "c0ffee".repeat(10) + "abcd", true, List.of("a note\nforged line")),
+                    "c0ffee".repeat(10) + "abcd", true, new RunningModel.Decode(12.0, 10.0, 8.0, "opencl:0.0"),
+                    List.of("a note\nforged line")),
             new RunningModel(77, "ollama", "llama.cpp", null, null, LlamaCppArgs.NONE, 1_000_000L, null, null, null,
-                    null, null, false, List.of())),
+                    null, null, false, null, List.of())),
             List.of(new RunningNow.DeviceUser("nvml:0", 4242, 700_000_000L, "compute", "llama-server",
                             "/models/qwen3-8b-q4_k_m.gguf", null),
                     new RunningNow.DeviceUser("nvml:0", 9, null, "graphics", null, null, null)), 3, 120);
@@ -59,6 +60,8 @@ class RunningNowServedTest {
         assertThat(m.get("device_bytes").asLong()).isEqualTo(700_000_000L);
         assertThat(m.get("container_id").asText()).hasSize(64);
         assertThat(m.get("mismatch").asBoolean()).isTrue();
+        assertThat(m.get("decode").get("measured_over_expected").asDouble()).isEqualTo(0.8);
+        assertThat(m.get("decode").get("bound_tokens_per_second").asDouble()).isEqualTo(12.0);
         assertThat(r.get("models").get(1).get("mismatch").isNull()).isTrue();
         assertThat(r.get("models").get(1).get("model_path").isNull()).isTrue();
         assertThat(r.get("device_processes").get(0).get("used_bytes").asLong()).isEqualTo(700_000_000L);
@@ -74,7 +77,8 @@ class RunningNowServedTest {
                 .get("running").isNull()).isTrue();
 
         String table = ProbeTable.render(s.report(), List.of(), RUNNING);
-        assertThat(table).contains("On the devices", "hidden", "0.65 GiB");
+        assertThat(table).contains("On the devices", "hidden", "0.65 GiB",
+                "4242: decode on opencl:0.0, tokens/s: expected 10.0, bound 12.0, its runtime measured 8.0 (0.80x expected)");
         assertThat(table).contains("Running now", "qwen3-8b-q4_k_m.gguf", "8192", "5.96 GiB", "4242: a note\\nforged line",
                 "3 processes' memory maps could not be read");
 

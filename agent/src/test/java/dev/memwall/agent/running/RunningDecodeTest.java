@@ -1,0 +1,105 @@
+package dev.memwall.agent.running;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.memwall.device.host.HostProcesses;
+import dev.memwall.estimator.fit.Capacity;
+import dev.memwall.estimator.fit.DeviceClass;
+import dev.memwall.estimator.fit.FitPlanner;
+import dev.memwall.estimator.fit.HostCapacity;
+import dev.memwall.estimator.fit.Verdict;
+import dev.memwall.estimator.gguf.GgmlType;
+import dev.memwall.estimator.gguf.GgufValueType;
+import dev.memwall.estimator.gguf.GgufWriter;
+import dev.memwall.estimator.source.LoadedModel;
+import dev.memwall.estimator.source.ModelSources;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A running llama.cpp model's decode rates: memwall's bound and expectation on the CPU device it runs on, beside
+ * the rate its runtime measured, with a note and the mismatch flag beyond 10%.
+ */
+class RunningDecodeTest {
+
+    @TempDir
+    Path dir;
+
+    /** A CPU device of 32 GiB (host memory) whose read bandwidth was measured at 50 GB/s. */
+    private static final Capacity CPU = new Capacity("opencl:0.0", "cpu", 32L << 30, null, null, 50e9, null, null, null,
+            null, null, null, true, new Capacity.Hardware(DeviceClass.CPU, null, 2));
+
+    private Path tinyLlama() throws Exception {
+        GgufWriter w = new GgufWriter().version(3)
+                .kv("general.architecture", GgufValueType.STRING, "llama")
+                .kv("llama.block_count", GgufValueType.UINT32, 1L)
+                .kv("llama.context_length", GgufValueType.UINT32, 512L)
+                .kv("llama.embedding_length", GgufValueType.UINT32, 64L)
+                .kv("llama.feed_forward_length", GgufValueType.UINT32, 128L)
+                .kv("llama.attention.head_count", GgufValueType.UINT32, 4L)
+                .kv("llama.vocab_size", GgufValueType.UINT32, 32L)
+                .tensor("token_embd.weight", GgmlType.Q8_0, 64, 32)
+                .tensor("blk.0.attn_q.weight", GgmlType.Q8_0, 64, 64);
+        Path gguf = dir.resolve("tiny.gguf");
+        Files.write(gguf, w.write().bytes());
+        return gguf;
+    }
+
+    private static RunningNow running(Path gguf, Double measured) throws Exception {
+        long size = Files.size(gguf);
+        HostProcesses.HostProcess p = new HostProcesses.HostProcess(123, "llama-server", List.of("llama-server", "-m",
+                gguf.toString(), "-c", "256"), null, List.of(new HostProcesses.ModelFile(gguf.toString(), size, null)),
+                List.of("libllama.so"), null, null);
+        RuntimeReading served = new RuntimeReading("http://127.0.0.1:8080", "llama.cpp", List.of(
+                new LoadedRuntimeModel("tiny", gguf.toString(), null, null, 256L, null, null, null, 1, 0)), 0,
+                measured, null, null, null, List.of(), null);
+        return new RunningNow(RunningNow.of(p), 0, 1).withRuntimes(List.of(served)).withDecode(List.of(CPU));
+    }
+
+    @Test
+    void theBoundAndExpectationAreFitsOnThatDeviceAndAMeasuredRateFarFromThemIsAMismatch() throws Exception {
+        Path gguf = tinyLlama();
+        RunningModel m = running(gguf, null).models().get(0);
+        assertThat(m.predictedBytes()).as("%s", m.notes()).isNotNull();
+        RunningModel.Decode d = m.decode();
+        assertThat(d).isNotNull();
+        assertThat(d.device()).isEqualTo("opencl:0.0");
+        assertThat(d.measuredTokensPerSecond()).isNull();
+        assertThat(m.mismatch()).isFalse();
+
+        // The same answer `fit` gives for this file with llama.cpp at this context on this device.
+        LoadedModel model = ModelSources.load(gguf.toString(), dev.memwall.estimator.catalog.ModelCatalog::builtIn);
+        dev.memwall.estimator.fit.Workload w = new dev.memwall.estimator.fit.Workload(null,
+                dev.memwall.estimator.precision.Precisions.kvCache("fp16").orElseThrow(), 256, 1,
+                dev.memwall.estimator.fit.Mode.INFERENCE, dev.memwall.estimator.fit.Recompute.NONE, 16, 0,
+                new dev.memwall.estimator.fit.RuntimeProfile.LlamaCpp(512,
+                        dev.memwall.estimator.fit.LlamaCppProfile.FIT_MARGIN_BYTES, false, null));
+        Verdict v = new FitPlanner(model.spec(), model.weights()).evaluate(w, CPU, 1, HostCapacity.UNKNOWN);
+        assertThat(d.boundTokensPerSecond()).isEqualTo(v.decode().boundTokensPerSecond());
+        assertThat(d.expectedTokensPerSecond()).isEqualTo(v.decode().expectedTokensPerSecond()).isNotNull();
+
+        // Measured as expected: no note. Measured at twice the expectation: a note and the mismatch flag.
+        RunningModel same = running(gguf, d.expectedTokensPerSecond() * 1.05).models().get(0);
+        assertThat(same.mismatch()).isFalse();
+        assertThat(same.decode().measuredOverExpected()).isCloseTo(1.05, org.assertj.core.data.Offset.offset(1e-9));
+        RunningModel far = running(gguf, d.expectedTokensPerSecond() * 2).models().get(0);
+        assertThat(far.mismatch()).isTrue();
+        assertThat(far.notes()).anyMatch(n -> n.startsWith("its runtime measured ") && n.contains("+100%"));
+    }
+
+    @Test
+    void withoutAMeasuredCpuDeviceNothingIsExpected() throws Exception {
+        Path gguf = tinyLlama();
+        long size = Files.size(gguf);
+        HostProcesses.HostProcess p = new HostProcesses.HostProcess(123, "llama-server", List.of("llama-server", "-m",
+                gguf.toString(), "-c", "256"), 50_000_000L, List.of(new HostProcesses.ModelFile(gguf.toString(), size,
+                size)), List.of("libllama.so"), null, null);
+        Capacity unmeasured = new Capacity("opencl:0.0", "cpu", 32L << 30, null, null, null, null, null, null, null, null,
+                null, true, new Capacity.Hardware(DeviceClass.CPU, null, 2));
+        RunningNow now = new RunningNow(RunningNow.of(p), 0, 1).withDecode(List.of(unmeasured));
+        assertThat(now.models().get(0).decode()).isNull();
+    }
+}
