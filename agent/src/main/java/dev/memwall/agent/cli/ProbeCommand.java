@@ -91,7 +91,7 @@ final class ProbeCommand implements Callable<Integer> {
         RunningNow running = RunningNow.scan(RunningNow.byDevice(report.devices()))
                 .withRuntimes(RuntimesNow.lazily().read(RuntimeEndpoints.withUserUrls(given, true),
                         java.util.Set.copyOf(given)))
-                .withDecode(capacities);
+                .withDevices(capacities);
         if (json) {
             out.println(Json.write(ProbeJson.document(report, Version.get(), fits, running)));
         } else {

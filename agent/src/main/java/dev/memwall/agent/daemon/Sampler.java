@@ -147,7 +147,7 @@ final class Sampler {
             running = running.withRuntimes(withRates(runtimes.read(runtimeEndpoints, givenRuntimeUrls),
                     ticker.nanos()));
         }
-        running = running.withDecode(capacities);
+        running = running.withDevices(capacities);
         return new Snapshot(sequence, now, report, status, capacities, hostCapacity, fits, popular, roofs,
                 errors.get(), running, stops(capacities, fits, running));
     }

@@ -4,9 +4,11 @@ import dev.memwall.agent.probe.ProbeReport.BackendReport;
 import dev.memwall.agent.probe.ProbeReport.DeviceReport;
 import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.running.RunningModel;
+import dev.memwall.agent.running.LlamaCppArgs;
 import dev.memwall.agent.running.LoadedRuntimeModel;
 import dev.memwall.agent.running.RunningNow;
 import dev.memwall.agent.running.RuntimeReading;
+import dev.memwall.agent.running.VllmArgs;
 import dev.memwall.device.BandwidthMeasurement;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceFailure;
@@ -115,12 +117,20 @@ public final class ProbeJson {
             o.put("model_file_bytes", m.modelFileBytes());
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("context_tokens", m.settings().contextTokens());
-            settings.put("gpu_layers", m.settings().gpuLayers());
-            settings.put("sequences", m.settings().sequences());
-            settings.put("flash_attention", m.settings().flashAttention());
-            settings.put("cache_type_k", m.settings().cacheTypeK());
-            settings.put("cache_type_v", m.settings().cacheTypeV());
-            settings.put("ubatch_tokens", m.settings().ubatchTokens());
+            if (m.settings() instanceof LlamaCppArgs l) {
+                settings.put("gpu_layers", l.gpuLayers());
+                settings.put("sequences", l.sequences());
+                settings.put("flash_attention", l.flashAttention());
+                settings.put("cache_type_k", l.cacheTypeK());
+                settings.put("cache_type_v", l.cacheTypeV());
+                settings.put("ubatch_tokens", l.ubatchTokens());
+            } else if (m.settings() instanceof VllmArgs v) {
+                settings.put("gpu_memory_utilization", v.gpuMemoryUtilization());
+                settings.put("tensor_parallel_size", v.tensorParallelSize());
+                settings.put("kv_cache_dtype", v.kvCacheDtype());
+                settings.put("dtype", v.dtype());
+                settings.put("max_num_seqs", v.maxNumSeqs());
+            }
             o.put("settings", settings);
             o.put("resident_bytes", m.residentBytes());
             o.put("model_resident_bytes", m.modelResidentBytes());

@@ -13,7 +13,7 @@ import java.util.Locale;
  * Option names: llama.cpp's common/arg.cpp (https://github.com/ggml-org/llama.cpp/blob/master/common/arg.cpp).
  */
 public record LlamaCppArgs(Long contextTokens, Integer gpuLayers, Integer sequences, Boolean flashAttention,
-        String cacheTypeK, String cacheTypeV, Integer ubatchTokens, String model) {
+        String cacheTypeK, String cacheTypeV, Integer ubatchTokens, String model) implements RuntimeSettings {
 
     /** Nothing given. */
     public static final LlamaCppArgs NONE = new LlamaCppArgs(null, null, null, null, null, null, null, null);

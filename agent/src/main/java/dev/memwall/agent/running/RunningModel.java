@@ -8,9 +8,10 @@ import java.util.List;
  * @param pid                      the process
  * @param process                  its name, or null
  * @param runtime                  {@code llama.cpp} where it has llama.cpp's libraries mapped, else null
- * @param modelPath                the model file it holds, or null for a runtime with none mapped or open
+ * @param modelPath                the model file it holds (for vLLM, the model it serves: a repository id or a
+ *                                 folder), or null for a runtime with none mapped or open
  * @param modelFileBytes           that file's size, or null
- * @param settings                 what its command line says about memory (llama.cpp's options)
+ * @param settings                 what its command line says about memory (llama.cpp's options, or vLLM's)
  * @param residentBytes            the process's resident memory, or null when unreadable
  * @param modelResidentBytes       bytes of the model file resident in its memory (mapped pages in RAM), or null
  * @param predictedBytes           memwall's estimate of what the runtime allocates for this model with these
@@ -27,7 +28,7 @@ import java.util.List;
  * @param notes                    what could not be read or predicted, and mismatches beyond 10%
  */
 public record RunningModel(long pid, String process, String runtime, String modelPath, Long modelFileBytes,
-        LlamaCppArgs settings, Long residentBytes, Long modelResidentBytes, Long predictedBytes,
+        RuntimeSettings settings, Long residentBytes, Long modelResidentBytes, Long predictedBytes,
         Long predictedWeightsBytes, Long deviceBytes, String containerId, boolean mismatch, Decode decode,
         List<String> notes) {
 
@@ -60,6 +61,13 @@ public record RunningModel(long pid, String process, String runtime, String mode
     public RunningModel withDeviceBytes(Long bytes) {
         return new RunningModel(pid, process, runtime, modelPath, modelFileBytes, settings, residentBytes,
                 modelResidentBytes, predictedBytes, predictedWeightsBytes, bytes, containerId, mismatch, decode, notes);
+    }
+
+    /** The same with this prediction, mismatch flag and notes. */
+    public RunningModel withPrediction(Long predicted, boolean mismatched, List<String> newNotes) {
+        return new RunningModel(pid, process, runtime, modelPath, modelFileBytes, settings, residentBytes,
+                modelResidentBytes, predicted, predictedWeightsBytes, deviceBytes, containerId, mismatched, decode,
+                newNotes);
     }
 
     /** The same with these decode rates, mismatch flag and notes. */

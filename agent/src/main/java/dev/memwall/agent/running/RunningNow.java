@@ -122,11 +122,12 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
     }
 
     /**
-     * The same with memwall's decode bound and expected rate for each predicted model on the CPU device it runs on
+     * The same with what the devices tell: for vLLM servers, the device memory predicted from their budget (below);
+     * and memwall's decode bound and expected rate for each predicted llama.cpp model on the CPU device it runs on
      * (the device whose memory is the host's, with its measured read bandwidth), beside the rate its runtime measured
      * where a runtime reported one, and a note and the mismatch flag when the two are more than 10% apart.
      */
-    public RunningNow withDecode(List<Capacity> devices) {
+    public RunningNow withDevices(List<Capacity> devices) {
         Capacity cpu = null;
         for (Capacity c : devices) {
             if (c.hostMemory() && c.decodeBandwidth() != null) {
@@ -136,19 +137,58 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         }
         List<RunningModel> out = new ArrayList<>();
         for (RunningModel m : models) {
-            out.add(cpu == null ? m : withDecode(m, cpu));
+            RunningModel d = cpu == null ? m : withDecode(m, cpu);
+            out.add(m.settings() instanceof VllmArgs v ? withVllmBudget(d, v, devices, deviceProcesses.stream()
+                    .filter(u -> u.pid() == m.pid()).toList()) : d);
         }
         return new RunningNow(out, deviceProcesses, runtimes, unreadable, examined);
     }
 
+    /**
+     * vLLM's device memory: at start it takes {@code gpu_memory_utilization} (its release's default where not given)
+     * of each device's total as its budget and fills what its weights and activations leave with KV cache blocks,
+     * so the process holds its budget whatever the model, plus the CUDA context, which it creates before it
+     * measures (memwall's vLLM profile). Predicted per device the process holds memory on, beside what the driver
+     * attributes to it.
+     */
+    private static RunningModel withVllmBudget(RunningModel m, VllmArgs v, List<Capacity> devices,
+            List<DeviceUser> users) {
+        RuntimeProfile.Vllm profile = RuntimeProfile.Vllm.serve(v.gpuMemoryUtilization(),
+                dev.memwall.estimator.fit.VllmVersion.CURRENT, dev.memwall.estimator.fit.VllmDtype.AUTO);
+        long predicted = 0;
+        int on = 0;
+        for (DeviceUser u : users) {
+            for (Capacity c : devices) {
+                if (c.id().equals(u.deviceId())) {
+                    predicted += profile.budgetBytes(c.totalBytes()) + c.overheadBytes();
+                    on++;
+                }
+            }
+        }
+        if (on == 0) {
+            return m;
+        }
+        List<String> notes = new ArrayList<>(m.notes());
+        notes.add(String.format(Locale.ROOT, "vLLM takes gpu_memory_utilization %.2f%s of each device's total, plus "
+                + "the CUDA context: predicted over %d device(s)", profile.gpuMemoryUtilization(),
+                v.gpuMemoryUtilization() == null ? " (its default)" : "", on));
+        boolean mismatched = m.mismatch();
+        if (m.deviceBytes() != null && Math.abs(m.deviceBytes() - predicted) > RunningModel.MISMATCH * predicted) {
+            mismatched = true;
+            notes.add(String.format(Locale.ROOT, "its device memory (%s) is %+.0f%% from memwall's prediction (%s)",
+                    gib(m.deviceBytes()), (m.deviceBytes() / (double) predicted - 1) * 100, gib(predicted)));
+        }
+        return m.withPrediction(predicted, mismatched, notes);
+    }
+
     private static RunningModel withDecode(RunningModel m, Capacity cpu) {
-        if (m.predictedBytes() == null || m.modelPath() == null) {
+        if (m.predictedBytes() == null || m.modelPath() == null || !(m.settings() instanceof LlamaCppArgs llama)) {
             return m;
         }
         Verdict.Decode d;
         try {
             LoadedModel model = ModelSources.load(m.modelPath(), ModelCatalog::builtIn);
-            Workload w = workload(m.settings(), kv(m.settings().cacheTypeK()));
+            Workload w = workload(llama, kv(llama.cacheTypeK()));
             Verdict v = new FitPlanner(model.spec(), model.weights()).evaluate(w, cpu.withFreeBytes(null), 1,
                     HostCapacity.UNKNOWN);
             d = v.decode();
@@ -186,6 +226,15 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
 
     /** The models these processes hold, with predictions, and who holds memory on each device. */
     public static RunningNow of(HostProcesses.Scan scan, Map<String, List<DeviceProcess>> byDevice) {
+        return of(scan, byDevice, HostProcesses::describe);
+    }
+
+    /**
+     * As above; {@code describe} reads a process the scan did not return (one holding device memory but no model file
+     * or llama.cpp library: a vLLM server, whose weights are on the device and whose files are closed).
+     */
+    static RunningNow of(HostProcesses.Scan scan, Map<String, List<DeviceProcess>> byDevice,
+            java.util.function.LongFunction<HostProcesses.HostProcess> describe) {
         Map<Long, HostProcesses.HostProcess> byPid = new HashMap<>();
         scan.processes().forEach(p -> byPid.put(p.pid(), p));
         Map<Long, Long> deviceBytes = new HashMap<>();
@@ -209,6 +258,19 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         for (HostProcesses.HostProcess p : scan.processes()) {
             for (RunningModel m : of(p)) {
                 models.add(deviceBytes.containsKey(m.pid()) ? m.withDeviceBytes(deviceBytes.get(m.pid())) : m);
+            }
+        }
+        // Processes on devices the scan did not return: a vLLM server is named by its command line.
+        java.util.Set<Long> seenPids = new java.util.HashSet<>(byPid.keySet());
+        for (DeviceUser u : users) {
+            if (!seenPids.add(u.pid())) {
+                continue;
+            }
+            HostProcesses.HostProcess p = describe.apply(u.pid());
+            VllmArgs v = p == null ? null : VllmArgs.parse(p.commandLine());
+            if (v != null) {
+                models.add(new RunningModel(p.pid(), p.name(), "vllm", v.model(), null, v, p.residentBytes(), null,
+                        null, null, deviceBytes.get(p.pid()), p.containerId(), false, null, List.of()));
             }
         }
         return new RunningNow(models, users, List.of(), scan.unreadable(), scan.examined());

@@ -56,7 +56,7 @@ class RunningDecodeTest {
         RuntimeReading served = new RuntimeReading("http://127.0.0.1:8080", "llama.cpp", List.of(
                 new LoadedRuntimeModel("tiny", gguf.toString(), null, null, 256L, null, null, null, 1, 0)), 0,
                 measured, null, null, null, List.of(), null);
-        return new RunningNow(RunningNow.of(p), 0, 1).withRuntimes(List.of(served)).withDecode(List.of(CPU));
+        return new RunningNow(RunningNow.of(p), 0, 1).withRuntimes(List.of(served)).withDevices(List.of(CPU));
     }
 
     @Test
@@ -99,7 +99,7 @@ class RunningDecodeTest {
                 size)), List.of("libllama.so"), null, null);
         Capacity unmeasured = new Capacity("opencl:0.0", "cpu", 32L << 30, null, null, null, null, null, null, null, null,
                 null, true, new Capacity.Hardware(DeviceClass.CPU, null, 2));
-        RunningNow now = new RunningNow(RunningNow.of(p), 0, 1).withDecode(List.of(unmeasured));
+        RunningNow now = new RunningNow(RunningNow.of(p), 0, 1).withDevices(List.of(unmeasured));
         assertThat(now.models().get(0).decode()).isNull();
     }
 }

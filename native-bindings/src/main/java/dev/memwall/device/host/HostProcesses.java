@@ -92,6 +92,27 @@ public final class HostProcesses {
         return read(Path.of("/proc"), pid);
     }
 
+    /**
+     * A process as a scan sees it whether or not it holds a model (name, command line, resident memory, control
+     * group; model files and runtime libraries where it has them), or null when it is gone or its maps are not ours
+     * to read.
+     */
+    public static HostProcess describe(long pid) {
+        Path dir = Path.of("/proc", Long.toString(pid));
+        String maps = KernelFiles.readUtf8(dir.resolve("maps"), MAX_MAPS_BYTES);
+        if (maps == null) {
+            return null;
+        }
+        HostProcess p = read(dir, pid, maps);
+        if (p != null) {
+            return p;
+        }
+        String comm = KernelFiles.readUtf8(dir.resolve("comm"), 64);
+        String cgroup = cgroup(KernelFiles.readUtf8(dir.resolve("cgroup"), 16 << 10));
+        return new HostProcess(pid, comm == null ? null : comm.strip(), commandLine(dir), residentBytes(dir),
+                List.of(), List.of(), cgroup, containerId(cgroup));
+    }
+
     /** A process's name ({@code /proc/PID/comm}), or null when it is gone or not Linux. */
     public static String name(long pid) {
         String comm = KernelFiles.readUtf8(Path.of("/proc", Long.toString(pid), "comm"), 64);
