@@ -321,7 +321,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         if (!"llama.cpp".equals(runtime)) {
             notes.add("no prediction: the runtime holding it is not recognised (memwall predicts llama.cpp's "
                     + "memory; vLLM and others are not yet read from a process)");
-        } else if (!f.path().toLowerCase(Locale.ROOT).endsWith(".gguf")) {
+        } else if (f.path().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
             notes.add("no prediction: llama.cpp holds a file that is not GGUF");
         } else if (settings.gpuLayers() != null && settings.gpuLayers() > 0) {
             notes.add("no prediction: " + settings.gpuLayers() + " layers offloaded to a GPU (-ngl); memwall predicts "

@@ -96,6 +96,19 @@ class ModelSourcesTest {
     }
 
     @Test
+    void aGgufNamedByItsDigestIsReadByItsMagicAndOtherFilesAreNot() throws Exception {
+        // Ollama keeps its models as blobs named by their digest, without an extension.
+        Path blob = dir.resolve("sha256-" + "9a".repeat(32));
+        Files.write(blob, tinyLlamaGguf().write().bytes());
+        LoadedModel m = load(blob.toString());
+        assertThat(m.kind()).isEqualTo("gguf");
+        assertThat(m.spec().layers()).isEqualTo(2);
+        Path other = Files.writeString(dir.resolve("notes"), "GGU");
+        assertThatThrownBy(() -> load(other.toString())).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("is not a model file memwall reads");
+    }
+
+    @Test
     void aShardedSafetensorsFolderCombinesConfigAndExactBytes() throws Exception {
         Path model = Files.createDirectories(dir.resolve("tiny-llama"));
         Files.writeString(model.resolve("config.json"), CONFIG);

@@ -167,6 +167,7 @@ public final class HostProcesses {
     private static HostProcess read(Path dir, long pid, String maps) {
         Map<String, Boolean> models = new LinkedHashMap<>();
         List<String> libraries = new ArrayList<>();
+        List<String> otherFiles = new ArrayList<>();
         for (String line : maps.split("\n")) {
             String path = mappedPath(line);
             if (path == null) {
@@ -178,6 +179,21 @@ public final class HostProcesses {
                 String file = path.substring(path.lastIndexOf('/') + 1);
                 if (isRuntimeLibrary(file) && !libraries.contains(file)) {
                     libraries.add(file);
+                } else if (!file.contains(".so") && !otherFiles.contains(path)) {
+                    otherFiles.add(path);
+                }
+            }
+        }
+        // A llama.cpp runtime may map its model under a name without the extension (Ollama's blobs are named by
+        // their digest): a mapped file that begins with GGUF's magic is a model too.
+        if (!libraries.isEmpty()) {
+            int looked = 0;
+            for (String path : otherFiles) {
+                if (looked++ == MAX_MAGIC_CHECKS) {
+                    break;
+                }
+                if (startsWithGgufMagic(dir, path)) {
+                    models.put(path, true);
                 }
             }
         }
@@ -254,6 +270,23 @@ public final class HostProcesses {
             last = m.group(1);
         }
         return last;
+    }
+
+    /** Mapped files of a llama.cpp process whose first bytes are read, at most, looking for a model by content. */
+    static final int MAX_MAGIC_CHECKS = 32;
+
+    /** Whether the file (as this process, or through the process's root, sees it) begins with "GGUF". */
+    private static boolean startsWithGgufMagic(Path dir, String path) {
+        for (Path p : List.of(Path.of(path), dir.resolve("root").resolve(path.substring(1)))) {
+            try (java.io.InputStream in = Files.newInputStream(p)) {
+                byte[] magic = in.readNBytes(4);
+                return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
+            } catch (IOException | SecurityException | java.nio.file.InvalidPathException
+                    | UnsupportedOperationException e) {
+                // try the next
+            }
+        }
+        return false;
     }
 
     static boolean isModelFile(String path) {

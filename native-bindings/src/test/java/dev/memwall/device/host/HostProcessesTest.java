@@ -50,7 +50,13 @@ class HostProcessesTest {
                 + "Size:               2048 kB\nRss:                2048 kB\n");
         Path reader = process(200, "python3", "55d0c0000000-55d0c0100000 r-xp 00000000 fd:01 11 /usr/bin/python3\n");
         Files.createSymbolicLink(reader.resolve("fd").resolve("5"), weights);
-        process(300, "ollama", "7f0000400000-7f0000500000 r-xp 00000000 fd:01 13 /opt/lib/libggml-base.so\n");
+        // Ollama's runner maps its model as a blob named by its digest: found by GGUF's magic, beside a mapped file
+        // that is not a model.
+        Path blob = Files.write(models.resolve("sha256-" + "0f".repeat(32)), new byte[] {'G', 'G', 'U', 'F', 3, 0, 0, 0});
+        Path locale = Files.write(models.resolve("locale-archive"), new byte[] {1, 2, 3, 4, 5});
+        process(300, "ollama", "7f0000400000-7f0000500000 r-xp 00000000 fd:01 13 /opt/lib/libggml-base.so\n"
+                + "7f0000600000-7f0000700000 r--p 00000000 fd:01 14 " + blob + "\n"
+                + "7f0000700000-7f0000800000 r--p 00000000 fd:01 15 " + locale + "\n");
         process(400, "bash", "55d0c0000000-55d0c0100000 r-xp 00000000 fd:01 11 /usr/bin/bash\n");
         process(500, "secret", null); // maps unreadable: another user's
         process(600, "self", "7f0000000000-7f0000200000 r--p 00000000 fd:01 12 " + model + "\n");
@@ -73,7 +79,8 @@ class HostProcessesTest {
         HostProcesses.HostProcess r = scan.processes().get(1);
         assertThat(r.runsLlamaCpp()).isFalse();
         assertThat(r.models()).containsExactly(new HostProcesses.ModelFile(weights.toString(), 100L, null));
-        assertThat(scan.processes().get(2).models()).isEmpty();
+        assertThat(scan.processes().get(2).models()).extracting(HostProcesses.ModelFile::path)
+                .containsExactly(blob.toString());
         assertThat(scan.processes().get(2).runsLlamaCpp()).isTrue();
     }
 
