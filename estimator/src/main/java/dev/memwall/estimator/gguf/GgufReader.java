@@ -60,6 +60,15 @@ public final class GgufReader {
     }
 
     /** Reads the header of {@code file}; the exception messages name it as given. */
+    /** Whether the file begins with GGUF's magic (whatever it is named); false where it cannot be read. */
+    public static boolean hasMagic(Path file) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            return Arrays.equals(in.readNBytes(MAGIC.length), MAGIC);
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
+    }
+
     public static GgufFile read(Path file) throws IOException, ModelFormatException {
         try (SeekableByteChannel channel = InputFiles.open(file, file.toString())) {
             return read(channel, file.toString(), channel.size());

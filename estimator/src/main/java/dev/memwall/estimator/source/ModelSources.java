@@ -80,21 +80,12 @@ public final class ModelSources {
         if (name.endsWith(".json")) {
             return new LoadedModel(input, "config", HfConfigReader.read(path, id(dir)), null, List.of());
         }
-        if (startsWithGgufMagic(path)) {
+        if (GgufReader.hasMagic(path)) {
             // a GGUF under another name (Ollama keeps its models as blobs named by their digest)
             return gguf(input, path);
         }
         throw new ModelFormatException(input, -1, "is not a model file memwall reads (config.json, .safetensors, "
                 + "model.safetensors.index.json or .gguf)");
-    }
-
-    private static boolean startsWithGgufMagic(Path path) {
-        try (java.io.InputStream in = Files.newInputStream(path)) {
-            byte[] magic = in.readNBytes(4);
-            return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static LoadedModel directory(String input, Path dir) throws IOException, ModelFormatException {
