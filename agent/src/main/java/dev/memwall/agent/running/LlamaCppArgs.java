@@ -1,6 +1,5 @@
 package dev.memwall.agent.running;
 
-import dev.memwall.estimator.units.AsciiNumbers;
 import java.util.List;
 import java.util.Locale;
 
@@ -43,14 +42,14 @@ public record LlamaCppArgs(Long contextTokens, Integer gpuLayers, Integer sequen
             String next = value != null ? value : i + 1 < args.size() ? args.get(i + 1) : null;
             boolean consumed = value == null;
             switch (name) {
-                case "-c", "--ctx-size" -> ctx = whole(next);
+                case "-c", "--ctx-size" -> ctx = ArgValues.whole(next);
                 case "-ngl", "--n-gpu-layers", "--gpu-layers" -> {
-                    Long v = whole(next);
+                    Long v = ArgValues.whole(next);
                     ngl = v == null ? (next != null && next.equals("all") ? Integer.MAX_VALUE : null)
                             : (int) Math.min(v, Integer.MAX_VALUE);
                 }
-                case "-np", "--parallel" -> np = small(whole(next));
-                case "-ub", "--ubatch-size" -> ub = small(whole(next));
+                case "-np", "--parallel" -> np = ArgValues.count(ArgValues.whole(next));
+                case "-ub", "--ubatch-size" -> ub = ArgValues.count(ArgValues.whole(next));
                 case "-ctk", "--cache-type-k" -> ctk = next;
                 case "-ctv", "--cache-type-v" -> ctv = next;
                 case "-m", "--model" -> model = next;
@@ -78,16 +77,5 @@ public record LlamaCppArgs(Long contextTokens, Integer gpuLayers, Integer sequen
             }
         }
         return new LlamaCppArgs(ctx, ngl, np, fa, ctk, ctv, ub, model);
-    }
-
-    private static Long whole(String v) {
-        if (v == null || !AsciiNumbers.isWholeNumber(v) || v.length() > 12) {
-            return null;
-        }
-        return AsciiNumbers.parseLong(v);
-    }
-
-    private static Integer small(Long v) {
-        return v == null || v < 1 || v > 1_000_000 ? null : v.intValue();
     }
 }

@@ -1,6 +1,5 @@
 package dev.memwall.agent.running;
 
-import dev.memwall.estimator.units.AsciiNumbers;
 import java.util.List;
 
 /**
@@ -63,12 +62,12 @@ public record VllmArgs(String model, Long maxModelLen, Double gpuMemoryUtilizati
             }
             switch (name) {
                 case "--model" -> model = value;
-                case "--max-model-len" -> maxModelLen = whole(value);
+                case "--max-model-len" -> maxModelLen = ArgValues.whole(value);
                 case "--gpu-memory-utilization" -> utilization = fraction(value);
-                case "--tensor-parallel-size", "-tp" -> tp = small(whole(value));
+                case "--tensor-parallel-size", "-tp" -> tp = ArgValues.count(ArgValues.whole(value));
                 case "--kv-cache-dtype" -> kv = value;
                 case "--dtype" -> dtype = value;
-                case "--max-num-seqs" -> seqs = small(whole(value));
+                case "--max-num-seqs" -> seqs = ArgValues.count(ArgValues.whole(value));
                 default -> {
                     continue;
                 }
@@ -78,14 +77,6 @@ public record VllmArgs(String model, Long maxModelLen, Double gpuMemoryUtilizati
             }
         }
         return new VllmArgs(model, maxModelLen, utilization, tp, kv, dtype, seqs);
-    }
-
-    private static Long whole(String v) {
-        return v == null || v.length() > 12 || !AsciiNumbers.isWholeNumber(v) ? null : AsciiNumbers.parseLong(v);
-    }
-
-    private static Integer small(Long v) {
-        return v == null || v < 1 || v > 1_000_000 ? null : v.intValue();
     }
 
     /** A fraction in (0, 1] written in ASCII ({@code 0.9}), else null. */
