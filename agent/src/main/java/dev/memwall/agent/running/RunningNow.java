@@ -187,7 +187,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         }
         Verdict.Decode d;
         try {
-            LoadedModel model = ModelSources.load(m.modelPath(), ModelCatalog::builtIn);
+            LoadedModel model = load(m.modelPath());
             Workload w = workload(llama, kv(llama.cacheTypeK()));
             Verdict v = new FitPlanner(model.spec(), model.weights()).evaluate(w, cpu.withFreeBytes(null), 1,
                     HostCapacity.UNKNOWN);
@@ -328,7 +328,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                     + "llama.cpp on the CPU only for a running process");
         } else {
             try {
-                LoadedModel model = ModelSources.load(f.path(), ModelCatalog::builtIn);
+                LoadedModel model = load(f.path());
                 if (model.spec() == null || model.weights() == null) {
                     notes.add("no prediction: the file holds no architecture memwall reads");
                 } else {
@@ -380,6 +380,40 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
 
     private static String gib(long bytes) {
         return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+    }
+
+    /** Model files read, by path, with the size and modification time they had: the last {@value #READ_KEPT}. */
+    private record Read(String sizeAndTime, LoadedModel model) {
+    }
+
+    private static final Map<String, Read> READ = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Read> eldest) {
+            return size() > READ_KEPT;
+        }
+    };
+    static final int READ_KEPT = 16;
+
+    /**
+     * The model in this file, read once while it stays the same file (size and modification time): a probe reads it
+     * for the memory prediction and again for the decode rates, and the agent at every sample.
+     */
+    static LoadedModel load(String path) throws Exception {
+        java.nio.file.Path p = java.nio.file.Path.of(path);
+        java.nio.file.attribute.BasicFileAttributes a = java.nio.file.Files.readAttributes(p,
+                java.nio.file.attribute.BasicFileAttributes.class);
+        String key = a.size() + "/" + a.lastModifiedTime().toMillis();
+        synchronized (READ) {
+            Read kept = READ.get(path);
+            if (kept != null && kept.sizeAndTime().equals(key)) {
+                return kept.model();
+            }
+        }
+        LoadedModel model = ModelSources.load(path, ModelCatalog::builtIn);
+        synchronized (READ) {
+            READ.put(path, new Read(key, model));
+        }
+        return model;
     }
 
     /** llama.cpp's workload with these settings (context 1 where the command line does not give one). */

@@ -91,6 +91,26 @@ class RunningDecodeTest {
     }
 
     @Test
+    void aModelFileIsReadOnceWhileItStaysTheSameFile() throws Exception {
+        Path gguf = tinyLlama();
+        dev.memwall.estimator.source.LoadedModel first = RunningNow.load(gguf.toString());
+        assertThat(RunningNow.load(gguf.toString())).isSameAs(first);
+        // Another file under the same name (another size): read again.
+        Files.write(gguf, new GgufWriter().version(3)
+                .kv("general.architecture", GgufValueType.STRING, "llama")
+                .kv("llama.block_count", GgufValueType.UINT32, 2L)
+                .kv("llama.context_length", GgufValueType.UINT32, 512L)
+                .kv("llama.embedding_length", GgufValueType.UINT32, 64L)
+                .kv("llama.feed_forward_length", GgufValueType.UINT32, 128L)
+                .kv("llama.attention.head_count", GgufValueType.UINT32, 4L)
+                .kv("llama.vocab_size", GgufValueType.UINT32, 32L)
+                .tensor("token_embd.weight", GgmlType.Q8_0, 64, 32).write().bytes());
+        dev.memwall.estimator.source.LoadedModel second = RunningNow.load(gguf.toString());
+        assertThat(second).isNotSameAs(first);
+        assertThat(second.spec().layers()).isEqualTo(2);
+    }
+
+    @Test
     void withoutAMeasuredCpuDeviceNothingIsExpected() throws Exception {
         Path gguf = tinyLlama();
         long size = Files.size(gguf);
