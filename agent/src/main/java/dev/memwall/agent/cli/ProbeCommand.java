@@ -15,6 +15,7 @@ import dev.memwall.estimator.fit.Capacity;
 import dev.memwall.estimator.fit.PopularFits;
 import dev.memwall.estimator.fit.Verdict;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -51,7 +52,7 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--runtime-url", paramLabel = "URL", description = "A model runtime's local API to ask besides "
             + "the default addresses (Ollama 127.0.0.1:11434, llama-server 127.0.0.1:8080 and 127.0.0.1:9931, vLLM "
             + "127.0.0.1:8000), e.g. http://127.0.0.1:8081. Repeatable.")
-    List<String> runtimeUrls = new java.util.ArrayList<>();
+    List<String> runtimeUrls = new ArrayList<>();
 
     @Override
     public Integer call() {
@@ -63,14 +64,14 @@ final class ProbeCommand implements Callable<Integer> {
         ProbeCommand command = new ProbeCommand();
         command.devices = new DeviceOptions();
         command.devices.backend = request.backend();
-        command.devices.simulate = new java.util.ArrayList<>(request.simulate());
+        command.devices.simulate = new ArrayList<>(request.simulate());
         command.json = request.json();
         command.noBench = request.noBench();
         return command;
     }
 
     int run(PrintWriter out, PrintWriter err) {
-        List<String> given = new java.util.ArrayList<>();
+        List<String> given = new ArrayList<>();
         for (String u : runtimeUrls) {
             try {
                 given.add(RuntimeEndpoints.parseUrl(u, true).toString());
@@ -89,8 +90,7 @@ final class ProbeCommand implements Callable<Integer> {
         List<Verdict> fits = PopularFits.on(capacities, DeviceCapacities.host(report.host() == null ? null
                 : report.host().availableBytes(), null, report.devices()));
         RunningNow running = RunningNow.scan(RunningNow.byDevice(report.devices()))
-                .withRuntimes(RuntimesNow.lazily().read(RuntimeEndpoints.withUserUrls(given, true),
-                        java.util.Set.copyOf(given)))
+                .withRuntimes(RuntimesNow.lazily().read(given))
                 .withDevices(capacities);
         if (json) {
             out.println(Json.write(ProbeJson.document(report, Version.get(), fits, running)));

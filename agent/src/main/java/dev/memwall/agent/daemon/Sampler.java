@@ -7,8 +7,6 @@ import dev.memwall.agent.probe.ProbeReport;
 import dev.memwall.agent.probe.ProbeRunner;
 import dev.memwall.agent.running.RunningNow;
 import dev.memwall.agent.running.RuntimeApis;
-import dev.memwall.agent.running.RuntimeEndpoint;
-import dev.memwall.agent.running.RuntimeEndpoints;
 import dev.memwall.agent.running.RuntimeReading;
 import dev.memwall.agent.running.RuntimesNow;
 import dev.memwall.agent.running.StopToFit;
@@ -39,7 +37,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -144,8 +141,7 @@ final class Sampler {
         // runtimes' local APIs say, where one listens.
         RunningNow running = RunningNow.scan(RunningNow.byDevice(reports));
         if (runtimes != null) {
-            running = running.withRuntimes(withRates(runtimes.read(runtimeEndpoints, givenRuntimeUrls),
-                    ticker.nanos()));
+            running = running.withRuntimes(withRates(runtimes.read(runtimeUrls), ticker.nanos()));
         }
         running = running.withDevices(capacities);
         return new Snapshot(sequence, now, report, status, capacities, hostCapacity, fits, popular, roofs,
@@ -153,16 +149,14 @@ final class Sampler {
     }
 
     private RuntimesNow runtimes;
-    private List<RuntimeEndpoint> runtimeEndpoints = List.of();
-    private Set<String> givenRuntimeUrls = Set.of();
+    private List<String> runtimeUrls = List.of();
     /** Each runtime URL's last token counter and when it was read, for a rate between two samples. */
     private final Map<String, double[]> lastCounters = new HashMap<>();
 
     /** Asks the runtimes' local APIs at every sample: the default addresses and these URLs (checked already). */
     void askRuntimes(List<String> urls) {
         runtimes = RuntimesNow.with(new RuntimeApis());
-        runtimeEndpoints = RuntimeEndpoints.withUserUrls(urls, true);
-        givenRuntimeUrls = Set.copyOf(urls);
+        runtimeUrls = List.copyOf(urls);
     }
 
     /**

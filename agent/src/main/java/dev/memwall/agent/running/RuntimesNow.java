@@ -36,6 +36,14 @@ public final class RuntimesNow {
     }
 
     /**
+     * The runtimes' default addresses and these URLs (checked already, {@link RuntimeEndpoints#parseUrl}): one reading
+     * per address that listens, and one per URL given whatever it did.
+     */
+    public List<RuntimeReading> read(List<String> givenUrls) {
+        return read(RuntimeEndpoints.withUserUrls(givenUrls, true), Set.copyOf(givenUrls));
+    }
+
+    /**
      * One reading per endpoint that listens, and one per user-given endpoint ({@code given}) whatever it did, in the
      * order of {@code endpoints}.
      */
