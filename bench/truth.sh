@@ -11,6 +11,6 @@ cd "$root"
 sweep=false
 [ "${1:-}" = "--sweep" ] && sweep=true
 ./mvnw -q -B -pl agent -am test -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dtest='LlamaCppMemoryTruthTest,LlamaCppDecodeTruthTest,VllmStartupLogsTest,DecodeExpectedTruthTest' -Dmemwall.truth.sweep="$sweep"
+    -Dtest='LlamaCppMemoryTruthTest,LlamaCppDecodeTruthTest,RunningLlamaCppTruthTest,VllmStartupLogsTest,DecodeExpectedTruthTest' -Dmemwall.truth.sweep="$sweep"
 python3 bench/truth_report.py docs/ACCURACY.md "bench/truth.sh${1:+ $1}"
 echo "docs/ACCURACY.md regenerated"

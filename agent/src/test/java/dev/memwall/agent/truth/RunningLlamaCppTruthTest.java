@@ -105,6 +105,13 @@ class RunningLlamaCppTruthTest {
                     + "and resident %d, buffers %s): %+.2f%%; data segment +%d; resident %.3f -> %.3f GiB (+%d)%n",
                     m.predictedBytes(), m.predictedWeightsBytes(), allocated, m.modelResidentBytes(), buffers.values(),
                     error * 100, dataGrowth, residentBefore / GIB, m.residentBytes() / GIB, growth);
+            LlamaCppRuntime.writeTable("running-llama-cpp.tsv", "model\tweights\tcontext\tpredicted_bytes"
+                    + "\tpredicted_weights_bytes\tmapped_resident_bytes\tbuffer_bytes\tallocated_bytes\terror_percent"
+                    + "\tresident_growth_bytes\tdata_growth_bytes", List.of(String.join("\t", spec.name(),
+                    spec.weightType(), String.valueOf(context), String.valueOf(m.predictedBytes()),
+                    String.valueOf(m.predictedWeightsBytes()), String.valueOf(m.modelResidentBytes()),
+                    String.valueOf(bufferBytes), String.valueOf(allocated), String.format(Locale.ROOT, "%.3f",
+                            error * 100), String.valueOf(growth), String.valueOf(dataGrowth))));
             assertThat(Math.abs(error)).as("allocated %d against prediction %d", allocated, m.predictedBytes())
                     .isLessThanOrEqualTo(RunningModel.MISMATCH);
             // Resident memory grows by the weights and what has been touched of the rest, never by more than what
