@@ -160,6 +160,7 @@ public final class ProbeJson {
             o.put("pid", u.pid());
             o.put("process", u.process());
             o.put("kind", u.kind());
+            o.put("command_line", u.commandLine());
             o.put("used_bytes", u.usedBytes());
             o.put("model_path", u.modelPath());
             o.put("container_id", u.containerId());

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What is running now: every process holding a model (see {@link HostProcesses}), the model, its settings where the
@@ -58,11 +59,12 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
      * @param usedBytes  device memory the driver attributes to it, or null when the driver hides it
      * @param kind       compute or graphics
      * @param process    its name, or null when memwall cannot see it
+     * @param commandLine its command line, or null when memwall cannot read it
      * @param modelPath  the model file it holds where memwall sees one, else null
      * @param containerId the container it runs in, where memwall sees its control group name one, else null
      */
     public record DeviceUser(String deviceId, long pid, Long usedBytes, String kind, String process,
-            String modelPath, String containerId) {
+            List<String> commandLine, String modelPath, String containerId) {
     }
 
     public RunningNow {
@@ -238,16 +240,20 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         Map<Long, HostProcesses.HostProcess> byPid = new HashMap<>();
         scan.processes().forEach(p -> byPid.put(p.pid(), p));
         Map<Long, Long> deviceBytes = new HashMap<>();
+        Map<Long, Optional<HostProcesses.HostProcess>> described = new HashMap<>();
         List<DeviceUser> users = new ArrayList<>();
         for (Map.Entry<String, List<DeviceProcess>> e : byDevice.entrySet()) {
             List<DeviceProcess> sorted = new ArrayList<>(e.getValue());
             sorted.sort(Comparator.comparing((DeviceProcess p) -> p.usedBytes() == null ? -1 : p.usedBytes())
                     .reversed().thenComparingLong(DeviceProcess::pid));
             for (DeviceProcess p : sorted) {
-                HostProcesses.HostProcess seen = byPid.get(p.pid());
-                String name = seen != null ? seen.name() : HostProcesses.name(p.pid());
+                // A process the scan did not return (no model file or llama.cpp library) is read once here.
+                HostProcesses.HostProcess seen = byPid.containsKey(p.pid()) ? byPid.get(p.pid())
+                        : described.computeIfAbsent(p.pid(), pid -> Optional.ofNullable(describe.apply(pid)))
+                                .orElse(null);
                 String model = seen == null || seen.models().isEmpty() ? null : seen.models().get(0).path();
-                users.add(new DeviceUser(e.getKey(), p.pid(), p.usedBytes(), p.kind(), name, model,
+                users.add(new DeviceUser(e.getKey(), p.pid(), p.usedBytes(), p.kind(),
+                        seen == null ? null : seen.name(), seen == null ? null : seen.commandLine(), model,
                         seen == null ? null : seen.containerId()));
                 if (p.usedBytes() != null) {
                     deviceBytes.merge(p.pid(), p.usedBytes(), Long::sum);
@@ -261,12 +267,8 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
             }
         }
         // Processes on devices the scan did not return: a vLLM server is named by its command line.
-        java.util.Set<Long> seenPids = new java.util.HashSet<>(byPid.keySet());
-        for (DeviceUser u : users) {
-            if (!seenPids.add(u.pid())) {
-                continue;
-            }
-            HostProcesses.HostProcess p = describe.apply(u.pid());
+        for (Optional<HostProcesses.HostProcess> d : described.values()) {
+            HostProcesses.HostProcess p = d.orElse(null);
             VllmArgs v = p == null ? null : VllmArgs.parse(p.commandLine());
             if (v != null) {
                 models.add(new RunningModel(p.pid(), p.name(), "vllm", v.model(), null, v, p.residentBytes(), null,

@@ -29,8 +29,9 @@ class RunningNowServedTest {
             new RunningModel(77, "ollama", "llama.cpp", null, null, LlamaCppArgs.NONE, 1_000_000L, null, null, null,
                     null, null, false, null, List.of())),
             List.of(new RunningNow.DeviceUser("nvml:0", 4242, 700_000_000L, "compute", "llama-server",
+                            List.of("llama-server", "-c", "8192"),
                             "/models/qwen3-8b-q4_k_m.gguf", null),
-                    new RunningNow.DeviceUser("nvml:0", 9, null, "graphics", null, null, null)), 3, 120);
+                    new RunningNow.DeviceUser("nvml:0", 9, null, "graphics", null, null, null, null)), 3, 120);
 
     @Test
     void theStatusDocumentTheProbeDocumentTheTableAndTheMetricsCarryIt() throws Exception {
@@ -66,6 +67,9 @@ class RunningNowServedTest {
         assertThat(r.get("models").get(1).get("model_path").isNull()).isTrue();
         assertThat(r.get("device_processes").get(0).get("used_bytes").asLong()).isEqualTo(700_000_000L);
         assertThat(r.get("device_processes").get(1).get("used_bytes").isNull()).isTrue();
+        assertThat(r.get("device_processes").get(0).get("command_line").toString())
+                .isEqualTo("[\"llama-server\",\"-c\",\"8192\"]");
+        assertThat(r.get("device_processes").get(1).get("command_line").isNull()).isTrue();
         assertThat(r.get("device_processes").get(1).get("kind").asText()).isEqualTo("graphics");
         assertThat(r.get("models").get(1).get("predicted_bytes").isNull()).isTrue();
 

@@ -31,7 +31,7 @@ class StopToFitTest {
     }
 
     private static RunningNow.DeviceUser user(long pid, Long gib) {
-        return new RunningNow.DeviceUser("gpu:0", pid, gib == null ? null : gib * GIB, "compute", "p" + pid, null, null);
+        return new RunningNow.DeviceUser("gpu:0", pid, gib == null ? null : gib * GIB, "compute", "p" + pid, null, null, null);
     }
 
     @Test

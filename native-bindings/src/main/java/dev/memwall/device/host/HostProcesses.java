@@ -113,12 +113,6 @@ public final class HostProcesses {
                 List.of(), List.of(), cgroup, containerId(cgroup));
     }
 
-    /** A process's name ({@code /proc/PID/comm}), or null when it is gone or not Linux. */
-    public static String name(long pid) {
-        String comm = KernelFiles.readUtf8(Path.of("/proc", Long.toString(pid), "comm"), 64);
-        return comm == null ? null : comm.strip();
-    }
-
     static Scan scan(Path proc, long self) {
         List<Long> pids = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(proc)) {
