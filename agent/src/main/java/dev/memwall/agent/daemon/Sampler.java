@@ -150,8 +150,12 @@ final class Sampler {
 
     private RuntimesNow runtimes;
     private List<String> runtimeUrls = List.of();
-    /** Each runtime URL's last token counter and when it was read, for a rate between two samples. */
-    private final Map<String, double[]> lastCounters = new HashMap<>();
+    /** A runtime's token counter and when it was read. */
+    private record Counter(double total, long nanos) {
+    }
+
+    /** Each runtime URL's last token counter, for a rate between two samples. */
+    private final Map<String, Counter> lastCounters = new HashMap<>();
 
     /** Asks the runtimes' local APIs at every sample: the default addresses and these URLs (checked already). */
     void askRuntimes(List<String> urls) {
@@ -166,16 +170,16 @@ final class Sampler {
     private List<RuntimeReading> withRates(List<RuntimeReading> readings, long nowNanos) {
         List<RuntimeReading> out = new ArrayList<>();
         for (RuntimeReading r : readings) {
-            double[] last = lastCounters.get(r.url());
+            Counter last = lastCounters.get(r.url());
             if (r.generationTokensTotal() != null) {
-                lastCounters.put(r.url(), new double[] {r.generationTokensTotal(), nowNanos});
+                lastCounters.put(r.url(), new Counter(r.generationTokensTotal(), nowNanos));
             }
-            Double rate = last == null ? null : RuntimeReading.tokensPerSecond(last[0], r.generationTokensTotal(),
-                    nowNanos - (long) last[1]);
+            Double rate = last == null ? null : RuntimeReading.tokensPerSecond(last.total(), r.generationTokensTotal(),
+                    nowNanos - last.nanos());
             if (r.generationTokensPerSecond() == null && rate != null) {
                 List<String> notes = new ArrayList<>(r.notes());
                 notes.add(String.format(java.util.Locale.ROOT, "generation rate from its token counter over the last "
-                        + "%.1f s", (nowNanos - (long) last[1]) / 1e9));
+                        + "%.1f s", (nowNanos - last.nanos()) / 1e9));
                 out.add(new RuntimeReading(r.url(), r.runtime(), r.models(), r.requestsRunning(), rate,
                         r.promptTokensPerSecond(), r.generationTokensTotal(), r.kvCache(), notes, r.error()));
             } else {

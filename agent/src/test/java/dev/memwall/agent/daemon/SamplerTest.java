@@ -128,4 +128,46 @@ class SamplerTest {
         assertThat(s.backoff(4)).isEqualTo(Duration.ofMillis(800));
         assertThat(s.backoff(30)).isEqualTo(Duration.ofMinutes(5));
     }
+
+    @Test
+    void aVllmTokenCounterBecomesAGenerationRateBetweenTwoSamples() throws Exception {
+        // A vLLM /metrics whose generation counter grows by 600 tokens between the two samples (the recorded text,
+        // runtime-apis/vllm-metrics.txt, with its counter moved).
+        String recorded;
+        try (java.io.InputStream in = SamplerTest.class.getResourceAsStream("/runtime-apis/vllm-metrics.txt")) {
+            recorded = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        AtomicLong counter = new AtomicLong(52311);
+        com.sun.net.httpserver.HttpServer vllm = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        vllm.createContext("/", ex -> {
+            byte[] body = ex.getRequestURI().getPath().equals("/metrics") ? recorded.replace("} 52311.0",
+                    "} " + counter.get() + ".0").getBytes(java.nio.charset.StandardCharsets.UTF_8) : new byte[0];
+            ex.sendResponseHeaders(body.length == 0 ? 404 : 200, body.length == 0 ? -1 : body.length);
+            try (java.io.OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        vllm.start();
+        try {
+            FakeTicker ticker = new FakeTicker();
+            Sampler s = sampler(new ScriptedDevice("scripted:0", 24 * GIB, 20 * GIB), new MovableClock(), ticker);
+            String url = "http://127.0.0.1:" + vllm.getAddress().getPort();
+            s.askRuntimes(List.of(url));
+            dev.memwall.agent.running.RuntimeReading first = reading(s.sample(), url);
+            assertThat(first.generationTokensPerSecond()).isNull();
+            counter.addAndGet(600);
+            ticker.advance(Duration.ofSeconds(5));
+            dev.memwall.agent.running.RuntimeReading second = reading(s.sample(), url);
+            assertThat(second.runtime()).isEqualTo("vllm");
+            assertThat(second.generationTokensPerSecond()).isEqualTo(120.0);
+            assertThat(second.notes()).contains("generation rate from its token counter over the last 5.0 s");
+        } finally {
+            vllm.stop(0);
+        }
+    }
+
+    private static dev.memwall.agent.running.RuntimeReading reading(Snapshot s, String url) {
+        return s.running().runtimes().stream().filter(r -> r.url().equals(url)).findFirst().orElseThrow();
+    }
 }
