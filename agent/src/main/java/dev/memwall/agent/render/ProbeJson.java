@@ -124,6 +124,7 @@ public final class ProbeJson {
                 settings.put("cache_type_k", l.cacheTypeK());
                 settings.put("cache_type_v", l.cacheTypeV());
                 settings.put("ubatch_tokens", l.ubatchTokens());
+                settings.put("fit", l.fit());
             } else if (m.settings() instanceof VllmArgs v) {
                 settings.put("gpu_memory_utilization", v.gpuMemoryUtilization());
                 settings.put("tensor_parallel_size", v.tensorParallelSize());

@@ -7,15 +7,17 @@ import java.util.Locale;
  * The settings that change llama.cpp's memory, as its programs take them on their command line ({@code llama-server},
  * {@code llama-cli} and programs that pass the same options on): {@code -c/--ctx-size}, {@code -ngl/--n-gpu-layers},
  * {@code -np/--parallel}, {@code -fa/--flash-attn} (a flag in older releases, {@code on|off|auto} in newer ones),
- * {@code -ctk/--cache-type-k}, {@code -ctv/--cache-type-v}, {@code -ub/--ubatch-size} and {@code -m/--model}. Each
+ * {@code -ctk/--cache-type-k}, {@code -ctv/--cache-type-v}, {@code -ub/--ubatch-size}, {@code -m/--model} and
+ * {@code -fit/--fit on|off} (whether llama.cpp adjusts unset settings to fit the device). Each
  * is null where the command line does not give it (the runtime's default then applies, and is not guessed here).
  * Option names: llama.cpp's common/arg.cpp (https://github.com/ggml-org/llama.cpp/blob/master/common/arg.cpp).
  */
 public record LlamaCppArgs(Long contextTokens, Integer gpuLayers, Integer sequences, Boolean flashAttention,
-        String cacheTypeK, String cacheTypeV, Integer ubatchTokens, String model) implements RuntimeSettings {
+        String cacheTypeK, String cacheTypeV, Integer ubatchTokens, String model, Boolean fit)
+        implements RuntimeSettings {
 
     /** Nothing given. */
-    public static final LlamaCppArgs NONE = new LlamaCppArgs(null, null, null, null, null, null, null, null);
+    public static final LlamaCppArgs NONE = new LlamaCppArgs(null, null, null, null, null, null, null, null, null);
 
     /** The settings on this command line; a value that does not read as its option's type is left out. */
     public static LlamaCppArgs parse(List<String> args) {
@@ -30,6 +32,7 @@ public record LlamaCppArgs(Long contextTokens, Integer gpuLayers, Integer sequen
         String ctv = null;
         Integer ub = null;
         String model = null;
+        Boolean fit = null;
         for (int i = 1; i < args.size(); i++) {
             String a = args.get(i);
             String name = a;
@@ -66,6 +69,11 @@ public record LlamaCppArgs(Long contextTokens, Integer gpuLayers, Integer sequen
                         }
                     }
                 }
+                case "-fit", "--fit" -> {
+                    String v = next == null ? "" : next.toLowerCase(Locale.ROOT);
+                    fit = v.equals("on") ? Boolean.TRUE : v.equals("off") ? Boolean.FALSE : null;
+                    consumed = fit != null || value != null;
+                }
                 case "--no-flash-attn" -> {
                     fa = false;
                     consumed = false;
@@ -76,6 +84,6 @@ public record LlamaCppArgs(Long contextTokens, Integer gpuLayers, Integer sequen
                 i++;
             }
         }
-        return new LlamaCppArgs(ctx, ngl, np, fa, ctk, ctv, ub, model);
+        return new LlamaCppArgs(ctx, ngl, np, fa, ctk, ctv, ub, model, fit);
     }
 }

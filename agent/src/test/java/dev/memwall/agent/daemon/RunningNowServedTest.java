@@ -22,7 +22,7 @@ class RunningNowServedTest {
 
     private static final RunningNow RUNNING = new RunningNow(List.of(
             new RunningModel(4242, "llama-server", "llama.cpp", "/models/qwen3-8b-q4_k_m.gguf", 5_027_783_488L,
-                    new LlamaCppArgs(8192L, 0, 1, true, null, null, null, "/models/qwen3-8b-q4_k_m.gguf"),
+                    new LlamaCppArgs(8192L, 0, 1, true, null, null, null, "/models/qwen3-8b-q4_k_m.gguf", true),
                     6_000_000_000L, 5_000_000_000L, 6_400_000_000L, 5_100_000_000L, 700_000_000L,
                     "c0ffee".repeat(10) + "abcd", true, new RunningModel.Decode(12.0, 10.0, 8.0, "opencl:0.0"),
                     List.of("a note\nforged line")),

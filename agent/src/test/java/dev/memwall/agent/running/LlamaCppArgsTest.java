@@ -11,11 +11,11 @@ class LlamaCppArgsTest {
     @Test
     void shortLongAndEqualsForms() {
         assertThat(LlamaCppArgs.parse(List.of("llama-server", "-m", "/m/q.gguf", "-c", "8192", "-ngl", "99", "-np",
-                "4", "-fa", "on", "-ctk", "q8_0", "-ctv", "q8_0", "-ub", "256")))
-                .isEqualTo(new LlamaCppArgs(8192L, 99, 4, true, "q8_0", "q8_0", 256, "/m/q.gguf"));
+                "4", "-fa", "on", "-ctk", "q8_0", "-ctv", "q8_0", "-ub", "256", "-fit", "off")))
+                .isEqualTo(new LlamaCppArgs(8192L, 99, 4, true, "q8_0", "q8_0", 256, "/m/q.gguf", false));
         assertThat(LlamaCppArgs.parse(List.of("llama-server", "--model=/m/q.gguf", "--ctx-size=4096",
                 "--n-gpu-layers", "all", "--parallel=2", "--flash-attn=off", "--cache-type-k=f16")))
-                .isEqualTo(new LlamaCppArgs(4096L, Integer.MAX_VALUE, 2, false, "f16", null, null, "/m/q.gguf"));
+                .isEqualTo(new LlamaCppArgs(4096L, Integer.MAX_VALUE, 2, false, "f16", null, null, "/m/q.gguf", null));
     }
 
     @Test
