@@ -13,24 +13,37 @@ class HostLoadTest {
     @Test
     void seesAnotherProcessSpinningButNotThisOne() throws Exception {
         assumeTrue(Files.isReadable(Path.of("/proc/stat")), "Linux /proc only");
-        // This process spins a thread: its own time is not "others".
-        HostLoad.Mark mark = HostLoad.mark();
-        long until = System.nanoTime() + 400_000_000L;
-        long x = 0;
-        while (System.nanoTime() < until) {
-            x += System.nanoTime() & 1;
+        // This process spins a thread: its own time is not "others". Other processes on the host (a build
+        // beside the test) add to "others" now and then; a count that took this process's own time for others' would
+        // be near one core every time, so the quietest of three tries is held to the bar.
+        double quietest = Double.MAX_VALUE;
+        for (int attempt = 0; attempt < 3 && quietest >= 0.5; attempt++) {
+            HostLoad.Mark mark = HostLoad.mark();
+            long until = System.nanoTime() + 400_000_000L;
+            long x = 0;
+            while (System.nanoTime() < until) {
+                x += System.nanoTime() & 1;
+            }
+            HostLoad own = HostLoad.since(mark);
+            assertThat(x).isNotNegative();
+            quietest = Math.min(quietest, own.otherCores());
         }
-        HostLoad own = HostLoad.since(mark);
-        assertThat(x).isNotNegative();
-        assertThat(own.otherCores()).as("others while only this process spun").isLessThan(0.5);
+        assertThat(quietest).as("others while only this process spun (quietest of the tries)").isLessThan(0.5);
 
-        // Another process spinning one core for the same time is seen as about one core.
+        // Another process spinning one core for the same time is seen as about one core (again the closest of up
+        // to three tries, other processes on the host adding to it now and then).
         Process spinner = new ProcessBuilder("sh", "-c", "while :; do :; done").start();
         try {
             Thread.sleep(100);
-            mark = HostLoad.mark();
-            Thread.sleep(600);
-            HostLoad other = HostLoad.since(mark);
+            HostLoad other = null;
+            for (int attempt = 0; attempt < 3 && (other == null || other.otherCores() > 1.5); attempt++) {
+                HostLoad.Mark mark = HostLoad.mark();
+                Thread.sleep(600);
+                HostLoad seen = HostLoad.since(mark);
+                if (other == null || seen.otherCores() < other.otherCores()) {
+                    other = seen;
+                }
+            }
             assertThat(other.otherCores()).as("one spinning process").isBetween(0.6, 1.5);
             assertThat(other.cores()).isPositive();
             assertThat(other.loadAverage()).isNotNull().isNotNegative();
