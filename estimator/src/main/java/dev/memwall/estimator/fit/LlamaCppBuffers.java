@@ -5,6 +5,7 @@ import dev.memwall.estimator.llamacpp.LlamaCppContext;
 import dev.memwall.estimator.llamacpp.LlamaCppMemory;
 import dev.memwall.estimator.llamacpp.LlamaCppModel;
 import dev.memwall.estimator.model.ModelSpec;
+import dev.memwall.estimator.source.WeightInventory;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -24,8 +25,8 @@ final class LlamaCppBuffers {
                 Math.min(l.ubatchTokens(), perSequence * sequences), l.flashAttention(), kv, kv);
     }
 
-    static void add(ModelSpec spec, Workload workload, RuntimeProfile.LlamaCpp l, boolean hostDevice,
-            List<MemoryItem> items) {
+    static void add(ModelSpec spec, WeightInventory weights, Workload workload, RuntimeProfile.LlamaCpp l,
+            boolean hostDevice, List<MemoryItem> items) {
         LlamaCppContext c = context(workload, l);
         LlamaCppMemory.KvCache kv = LlamaCppMemory.kvCache(spec, c);
         String layers = kv.slidingLayers() == 0
@@ -53,6 +54,20 @@ final class LlamaCppBuffers {
                     c.flashAttention() ? "flash attention (an f16 mask per sequence)"
                             : "no flash attention (f32 scores and mask per sequence)",
                     hostDevice ? "" : "; on the GPU, without the token lookup the CPU does")));
+            if (hostDevice) {
+                GgmlType weightType = weights != null && workload.precision() == null
+                        ? LlamaCppMemory.widestVecDot(weights.bytesByType().keySet())
+                        : LlamaCppMemory.weightType(workload.precision().name());
+                int threads = Runtime.getRuntime().availableProcessors();
+                items.add(new MemoryItem("cpu_work_buffer", LlamaCppMemory.cpuWorkBytes(m.get(), c, weightType,
+                        threads), String.format(Locale.ROOT, "ggml's CPU work buffer for %d threads: the largest "
+                                + "scratch one node of the graph needs (%s), allocated when the graph first runs and "
+                                + "resident once a micro-batch attends to the whole context; not among the buffers "
+                                + "llama.cpp reports", threads, c.flashAttention()
+                                ? "with flash attention, activations converted for the " + weightType + " weights"
+                                : "without flash attention, usually the attention scores converted for the V "
+                                        + "product")));
+            }
         } else {
             items.add(MemoryAccounting.approximateLlamaCppCompute(spec, c.contextTokens(), l));
         }

@@ -104,7 +104,7 @@ public final class MemoryAccounting {
             }
             items.add(activations(spec, workload));
         } else {
-            inference(spec, workload, devices, items, hostDevice);
+            inference(spec, weights, workload, devices, items, hostDevice);
         }
         if (overhead != null) {
             items.add(new MemoryItem(overhead.name(), overhead.bytes(), overhead.how()
@@ -154,11 +154,11 @@ public final class MemoryAccounting {
     }
 
     /** KV cache, workspace and runtime items for inference, by runtime profile. */
-    private static void inference(ModelSpec spec, Workload workload, int devices, List<MemoryItem> items,
-            boolean hostDevice) {
+    private static void inference(ModelSpec spec, WeightInventory weights, Workload workload, int devices,
+            List<MemoryItem> items, boolean hostDevice) {
         RuntimeProfile runtime = workload.runtime();
         if (runtime instanceof RuntimeProfile.LlamaCpp l && spec.mla() == null && devices == 1) {
-            LlamaCppBuffers.add(spec, workload, l, hostDevice, items);
+            LlamaCppBuffers.add(spec, weights, workload, l, hostDevice, items);
             return;
         }
         if (runtime instanceof RuntimeProfile.Vllm v) {

@@ -35,6 +35,8 @@ final class GgmlTensor {
     boolean output;
     /** Data in a buffer of its own (weights, KV cache): never placed by the allocator. */
     boolean external;
+    /** A model weight, whose type here is a placeholder (it changes no tensor the allocator places). */
+    boolean weight;
 
     GgmlTensor(Op op, GgmlType type, long[] ne, long[] nb, GgmlTensor viewOf, String name, GgmlTensor... src) {
         this.op = op;

@@ -45,6 +45,19 @@ final class LlamaCppGraph {
         return reserve(m, c, true, alignment);
     }
 
+    /**
+     * The CPU backend's work buffer once the worst-case micro-batch has run (see {@link GgmlCpuPlan}): the larger
+     * plan of the prompt and generation graphs {@code sched_reserve} builds.
+     */
+    static long cpuWorkBytes(LlamaCppModel m, LlamaCppContext c, GgmlType weightType, int threads) {
+        long first = Math.min(c.contextTokens(), c.ubatchTokens());
+        long tokens = (first + c.sequences() - 1) / c.sequences() * c.sequences();
+        long pp = GgmlCpuPlan.workBytes(new LlamaCppGraph(m, c, tokens, first, false).build(), weightType, threads);
+        long tg = GgmlCpuPlan.workBytes(new LlamaCppGraph(m, c, c.sequences(), c.sequences(), false).build(),
+                weightType, threads);
+        return Math.max(pp, tg);
+    }
+
     private static long reserve(LlamaCppModel m, LlamaCppContext c, boolean device, long alignment) {
         long first = Math.min(c.contextTokens(), c.ubatchTokens());
         long tokens = (first + c.sequences() - 1) / c.sequences() * c.sequences();
@@ -164,7 +177,9 @@ final class LlamaCppGraph {
             inpL = g.add(cur, ffnInp);
         }
         GgmlTensor cur = norm(inpL, e);
-        GgmlTensor logits = g.mulMat(g.external("output.weight", GgmlType.F16, e, m.vocabulary()), cur);
+        GgmlTensor outputWeight = g.external("output.weight", GgmlType.F16, e, m.vocabulary());
+        outputWeight.weight = true;
+        GgmlTensor logits = g.mulMat(outputWeight, cur);
         logits.output = true;
         g.expand(logits);
         return g;
@@ -326,6 +341,8 @@ final class LlamaCppGraph {
 
     /** A weight: its type does not change the graph's tensors, only its shape does. */
     private GgmlTensor weight(long... ne) {
-        return g.external("weight", GgmlType.F32, ne);
+        GgmlTensor w = g.external("weight", GgmlType.F32, ne);
+        w.weight = true;
+        return w;
     }
 }

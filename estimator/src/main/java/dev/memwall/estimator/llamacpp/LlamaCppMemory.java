@@ -105,6 +105,60 @@ public final class LlamaCppMemory {
     }
 
     /**
+     * The CPU backend's work buffer, allocated when the graph first runs (not at load, and not in llama.cpp's
+     * reported buffers) and grown to the largest micro-batch's plan: see {@link GgmlCpuPlan}.
+     *
+     * @param weightType the model's weight matrices' type (the one whose dot product needs the most bytes where
+     *                   the file mixes types)
+     * @param threads    threads computing the graph (a cache line and some scratch each)
+     */
+    public static long cpuWorkBytes(LlamaCppModel m, LlamaCppContext c, GgmlType weightType, int threads) {
+        return LlamaCppGraph.cpuWorkBytes(m, c, weightType, threads);
+    }
+
+    /**
+     * The weight type of these stored types (GGUF type names) whose dot product converts activations to the most
+     * bytes: the one that sizes the work buffer's largest matrix product; F32 where none needs a conversion.
+     */
+    public static GgmlType widestVecDot(Iterable<String> storedTypes) {
+        GgmlType widest = GgmlType.F32;
+        long widestBytes = 0;
+        for (String name : storedTypes) {
+            GgmlType t = null;
+            for (GgmlType candidate : GgmlType.values()) {
+                if (candidate.name().equals(name)) {
+                    t = candidate;
+                }
+            }
+            if (t == null) {
+                continue;
+            }
+            GgmlType dot = GgmlCpuPlan.vecDotType(t);
+            long bytes = dot == GgmlType.F32 ? 0 : rowBytes(dot, 256 * 32);
+            if (bytes > widestBytes) {
+                widest = t;
+                widestBytes = bytes;
+            }
+        }
+        return widest;
+    }
+
+    /**
+     * The weight type llama.cpp computes with for a precision by memwall's name: the GGUF type of its matrices (a K
+     * mix's dot product is the same for all its K types), F16 for a precision llama.cpp does not store.
+     */
+    public static GgmlType weightType(String precision) {
+        return switch (precision) {
+            case "fp32" -> GgmlType.F32;
+            case "bf16" -> GgmlType.BF16;
+            case "q8_0" -> GgmlType.Q8_0;
+            case "q4_0" -> GgmlType.Q4_0;
+            case "mxfp4" -> GgmlType.MXFP4;
+            default -> precision.matches("q[2-6]_k.*") ? GgmlType.Q4_K : GgmlType.F16;
+        };
+    }
+
+    /**
      * A GPU's compute buffer when it holds every layer: the graph without the token lookup, placed at the CUDA
      * buffer type's 128-byte alignment ({@code ggml_backend_cuda_buffer_type_get_alignment}).
      */
