@@ -369,12 +369,17 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                     + "memwall predicts llama.cpp maps (%s)", gib(f.residentBytes()),
                     (f.residentBytes() / (double) mapped - 1) * 100, gib(mapped)));
         }
-        if (predicted != null && p.residentBytes() != null
-                && p.residentBytes() > predicted * (1 + RunningModel.MISMATCH)) {
+        // What the runtime holds for the model: its anonymous memory (buffers, heaps) and the model's mapped pages;
+        // the program's and its libraries' own pages (a GPU runtime's can be hundreds of MiB) are not predicted.
+        // Where the anonymous part is unknown, the whole resident memory.
+        boolean split = p.anonymousBytes() != null && f.residentBytes() != null;
+        Long held = split ? Long.valueOf(p.anonymousBytes() + f.residentBytes()) : p.residentBytes();
+        if (predicted != null && held != null && held > predicted * (1 + RunningModel.MISMATCH)) {
             mismatch = true;
-            notes.add(String.format(Locale.ROOT, "resident memory (%s) is %+.0f%% above memwall's prediction (%s): "
-                    + "llama.cpp holds more than predicted, or the program's own memory is large",
-                    gib(p.residentBytes()), (p.residentBytes() / (double) predicted - 1) * 100, gib(predicted)));
+            notes.add(String.format(Locale.ROOT, "%s: %s, %+.0f%% above memwall's prediction (%s): llama.cpp holds "
+                    + "more than predicted, or the program's own memory is large", split
+                    ? "its anonymous memory and the model's resident pages" : "its resident memory", gib(held),
+                    (held / (double) predicted - 1) * 100, gib(predicted)));
         }
         return new RunningModel(p.pid(), p.name(), runtime, f.path(), f.sizeBytes(), settings, p.residentBytes(),
                 f.residentBytes(), predicted, weights, null, p.containerId(), mismatch, null, notes);

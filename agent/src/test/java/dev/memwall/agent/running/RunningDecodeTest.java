@@ -122,4 +122,31 @@ class RunningDecodeTest {
         RunningNow now = new RunningNow(RunningNow.of(p), 0, 1).withDevices(List.of(unmeasured));
         assertThat(now.models().get(0).decode()).isNull();
     }
+
+    @Test
+    void residentMemoryIsComparedWithoutTheProgramsOwnFilePages() throws Exception {
+        Path gguf = tinyLlama();
+        long size = Files.size(gguf);
+        List<String> cmd = List.of("llama-server", "-m", gguf.toString(), "-c", "256");
+        HostProcesses.ModelFile mapped = new HostProcesses.ModelFile(gguf.toString(), size, size);
+        long predicted = RunningNow.of(new HostProcesses.HostProcess(1, "llama-server", cmd, null, List.of(mapped),
+                List.of("libllama.so"), null, null)).get(0).predictedBytes();
+        // 400 MB resident, nearly all of it the program's and its libraries' pages (a GPU runtime's can be that
+        // large): what llama.cpp holds for the model (anonymous memory and the model's pages) is the prediction.
+        RunningModel libraries = RunningNow.of(new HostProcesses.HostProcess(2, "llama-server", cmd, 400_000_000L,
+                predicted - size, List.of(mapped), List.of("libllama.so"), null, null)).get(0);
+        assertThat(libraries.mismatch()).as("%s", libraries.notes()).isFalse();
+        assertThat(libraries.residentBytes()).isEqualTo(400_000_000L);
+        // Anonymous memory 20% above what llama.cpp should have allocated: a note and the flag.
+        RunningModel more = RunningNow.of(new HostProcesses.HostProcess(3, "llama-server", cmd, 400_000_000L,
+                (long) ((predicted - size) * 1.2) + size / 5, List.of(mapped), List.of("libllama.so"), null, null))
+                .get(0);
+        assertThat(more.mismatch()).isTrue();
+        assertThat(more.notes()).anyMatch(n -> n.startsWith("its anonymous memory and the model's resident pages: ")
+                && n.contains("+20% above memwall's prediction"));
+        // Without the anonymous part (an older kernel), the whole resident memory is compared.
+        RunningModel whole = RunningNow.of(new HostProcesses.HostProcess(4, "llama-server", cmd, 400_000_000L,
+                List.of(mapped), List.of("libllama.so"), null, null)).get(0);
+        assertThat(whole.mismatch()).isEqualTo(400_000_000L > predicted * 1.1);
+    }
 }

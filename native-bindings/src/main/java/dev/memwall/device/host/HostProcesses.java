@@ -48,6 +48,8 @@ public final class HostProcesses {
      * @param name             its name ({@code /proc/PID/comm}), or null
      * @param commandLine      its arguments, or null when unreadable
      * @param residentBytes    its resident memory ({@code VmRSS}), or null
+     * @param anonymousBytes   the part of it not backed by a file ({@code RssAnon}: heaps and the buffers a runtime
+     *                         allocates, not its program's and libraries' pages nor a mapped model's), or null
      * @param models           the model files it holds, mapped or open
      * @param runtimeLibraries the model-runtime libraries it has mapped (file names: {@code libllama.so},
      *                         {@code libggml-cpu.so}, ...)
@@ -57,7 +59,14 @@ public final class HostProcesses {
      *                         digits Docker, containerd and CRI-O put in it), else null
      */
     public record HostProcess(long pid, String name, List<String> commandLine, Long residentBytes,
-            List<ModelFile> models, List<String> runtimeLibraries, String cgroup, String containerId) {
+            Long anonymousBytes, List<ModelFile> models, List<String> runtimeLibraries, String cgroup,
+            String containerId) {
+
+        /** One whose anonymous memory is not known. */
+        public HostProcess(long pid, String name, List<String> commandLine, Long residentBytes, List<ModelFile> models,
+                List<String> runtimeLibraries, String cgroup, String containerId) {
+            this(pid, name, commandLine, residentBytes, null, models, runtimeLibraries, cgroup, containerId);
+        }
 
         /** Whether it has a llama.cpp library (ggml or llama) mapped. */
         public boolean runsLlamaCpp() {
@@ -109,7 +118,8 @@ public final class HostProcesses {
         }
         String comm = KernelFiles.readUtf8(dir.resolve("comm"), 64);
         String cgroup = cgroup(KernelFiles.readUtf8(dir.resolve("cgroup"), 16 << 10));
-        return new HostProcess(pid, comm == null ? null : comm.strip(), commandLine(dir), residentBytes(dir),
+        Long[] memory = memory(dir);
+        return new HostProcess(pid, comm == null ? null : comm.strip(), commandLine(dir), memory[0], memory[1],
                 List.of(), List.of(), cgroup, containerId(cgroup));
     }
 
@@ -206,7 +216,8 @@ public final class HostProcesses {
         }
         String comm = KernelFiles.readUtf8(dir.resolve("comm"), 64);
         String cgroup = cgroup(KernelFiles.readUtf8(dir.resolve("cgroup"), 16 << 10));
-        return new HostProcess(pid, comm == null ? null : comm.strip(), commandLine(dir), residentBytes(dir),
+        Long[] memory = memory(dir);
+        return new HostProcess(pid, comm == null ? null : comm.strip(), commandLine(dir), memory[0], memory[1],
                 List.copyOf(files), List.copyOf(libraries), cgroup, containerId(cgroup));
     }
 
@@ -372,18 +383,21 @@ public final class HostProcesses {
         return List.copyOf(args);
     }
 
-    private static Long residentBytes(Path dir) {
+    /** {@code VmRSS} and {@code RssAnon} in bytes, each null where unreadable. */
+    private static Long[] memory(Path dir) {
+        Long[] out = new Long[2];
         String status = KernelFiles.read(dir.resolve("status"), 16 << 10);
         if (status == null) {
-            return null;
+            return out;
         }
         for (String line : status.split("\n")) {
-            if (line.startsWith("VmRSS:")) {
+            int i = line.startsWith("VmRSS:") ? 0 : line.startsWith("RssAnon:") ? 1 : -1;
+            if (i >= 0) {
                 Long kib = kib(line);
-                return kib == null ? null : kib * 1024;
+                out[i] = kib == null ? null : kib * 1024;
             }
         }
-        return null;
+        return out;
     }
 
     /** The number of a {@code Name:   1234 kB} line, or null. */

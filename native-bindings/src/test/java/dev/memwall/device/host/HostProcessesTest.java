@@ -21,7 +21,7 @@ class HostProcessesTest {
         Files.writeString(dir.resolve("stat"), pid + " (" + comm + ") S");
         Files.writeString(dir.resolve("comm"), comm + "\n");
         Files.writeString(dir.resolve("cmdline"), comm + "\u0000-c\u00004096\u0000");
-        Files.writeString(dir.resolve("status"), "Name:\t" + comm + "\nVmRSS:\t  409600 kB\nThreads:\t4\n");
+        Files.writeString(dir.resolve("status"), "Name:\t" + comm + "\nVmRSS:\t  409600 kB\nRssAnon:\t  102400 kB\nRssFile:\t  307200 kB\nThreads:\t4\n");
         Files.writeString(dir.resolve("cgroup"), "0::/system.slice/docker-" + "ab".repeat(32) + ".scope\n");
         if (maps != null) {
             Files.writeString(dir.resolve("maps"), maps);
@@ -71,6 +71,7 @@ class HostProcessesTest {
         assertThat(s.name()).isEqualTo("llama-server");
         assertThat(s.commandLine()).containsExactly("llama-server", "-c", "4096");
         assertThat(s.residentBytes()).isEqualTo(409600L * 1024);
+        assertThat(s.anonymousBytes()).isEqualTo(102400L * 1024);
         assertThat(s.runtimeLibraries()).containsExactly("libggml-cpu.so", "libllama.so.0");
         assertThat(s.runsLlamaCpp()).isTrue();
         assertThat(s.containerId()).isEqualTo("ab".repeat(32));
