@@ -25,10 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A model held by real llama.cpp in another process (node-llama-cpp loading a generated GGUF, as a model server
  * would), found by memwall from the outside: the process, the model file, the context on its command line, and
- * memwall's prediction for that model with that context beside the process's real resident memory. The process's
- * resident memory grows by what llama.cpp allocates when it loads the model and makes the context; that growth is
- * what the prediction is held to, within 10% (the issue's bar; a runtime's own allocations while loading, outside
- * llama.cpp's buffers, are in the growth too).
+ * memwall's prediction for that model with that context beside the process's real memory. Just after loading, what
+ * llama.cpp allocated (the model file it maps and its new buffers) is held to the prediction, within 10%; its
+ * resident memory is still below it there, because a buffer's pages become resident only once used. After one
+ * request as long as the context (every buffer used once, as a server's first long prompt does), the process's
+ * resident memory has grown by the prediction, within 10% (the issue's bar; node.js's own allocations while loading
+ * and evaluating are in that growth too).
  */
 class RunningLlamaCppTruthTest {
 
@@ -93,27 +95,27 @@ class RunningLlamaCppTruthTest {
             // What llama.cpp allocated, seen from outside: the model file it maps (resident: it populates the mapping
             // as it loads) and its buffers (KV cache, output, compute), each large enough to be its own anonymous
             // mapping, new since before the load (the C library's heaps, where small objects live, left out). The
-            // process's resident memory cannot be held to the prediction: a buffer's pages are resident only once
-            // used (the compute buffer's worst case only with a full context), and the data segment (VmData) also
-            // grows by the loader's and node.js's small allocations.
+            // process's resident memory is not yet held to the prediction here: a buffer's pages are resident only
+            // once used (the compute buffer's worst case only with a full context; below, after one), and the data
+            // segment (VmData) also grows by the loader's and node.js's small allocations.
+            // ggml's CPU work buffer is not allocated yet: it comes with the first evaluation, at its largest once a
+            // micro-batch attends to the whole cache. Without flash attention its largest scratch is the attention
+            // scores (context x micro-batch x 16 heads) converted to f16 for the V product, plus a cache line per
+            // thread (ggml_graph_plan, ggml/src/ggml-cpu/ggml-cpu.c): the prediction holds it, the load does not.
+            long workBuffer = 2L * context * 512 * spec.heads() + 64L * Runtime.getRuntime().availableProcessors();
+            long atLoad = m.predictedBytes() - workBuffer;
             long bufferBytes = buffers.values().stream().mapToLong(Long::longValue).sum();
             long allocated = m.modelResidentBytes() + bufferBytes;
             long growth = m.residentBytes() - residentBefore;
             long dataGrowth = vmData(pid) - dataBefore;
-            double error = (allocated - m.predictedBytes()) / (double) m.predictedBytes();
-            System.out.printf(Locale.ROOT, "running llama.cpp: predicted %d bytes (weights %d); allocated %d (mapped "
-                    + "and resident %d, buffers %s): %+.2f%%; data segment +%d; resident %.3f -> %.3f GiB (+%d)%n",
-                    m.predictedBytes(), m.predictedWeightsBytes(), allocated, m.modelResidentBytes(), buffers.values(),
+            double error = (allocated - atLoad) / (double) atLoad;
+            System.out.printf(Locale.ROOT, "running llama.cpp: predicted %d bytes (weights %d, work buffer %d); "
+                    + "allocated at load %d (mapped and resident %d, buffers %s): %+.2f%% from the prediction less the "
+                    + "work buffer; data segment +%d; resident %.3f -> %.3f GiB (+%d)%n", m.predictedBytes(),
+                    m.predictedWeightsBytes(), workBuffer, allocated, m.modelResidentBytes(), buffers.values(),
                     error * 100, dataGrowth, residentBefore / GIB, m.residentBytes() / GIB, growth);
-            LlamaCppRuntime.writeTable("running-llama-cpp.tsv", "model\tweights\tcontext\tpredicted_bytes"
-                    + "\tpredicted_weights_bytes\tmapped_resident_bytes\tbuffer_bytes\tallocated_bytes\terror_percent"
-                    + "\tresident_growth_bytes\tdata_growth_bytes", List.of(String.join("\t", spec.name(),
-                    spec.weightType(), String.valueOf(context), String.valueOf(m.predictedBytes()),
-                    String.valueOf(m.predictedWeightsBytes()), String.valueOf(m.modelResidentBytes()),
-                    String.valueOf(bufferBytes), String.valueOf(allocated), String.format(Locale.ROOT, "%.3f",
-                            error * 100), String.valueOf(growth), String.valueOf(dataGrowth))));
-            assertThat(Math.abs(error)).as("allocated %d against prediction %d", allocated, m.predictedBytes())
-                    .isLessThanOrEqualTo(RunningModel.MISMATCH);
+            assertThat(Math.abs(error)).as("allocated %d against prediction %d less the work buffer", allocated,
+                    m.predictedBytes()).isLessThanOrEqualTo(RunningModel.MISMATCH);
             // Resident memory grows by the weights and what has been touched of the rest, never by more than what
             // was allocated.
             assertThat(growth).isBetween(m.predictedWeightsBytes() * 9 / 10, m.modelResidentBytes() + dataGrowth);
@@ -164,6 +166,36 @@ class RunningLlamaCppTruthTest {
             } finally {
                 agent.stop(java.time.Duration.ofSeconds(3));
             }
+
+            // One request as long as the context: the KV cache filled and the compute buffer used at its worst case
+            // (the whole cache attended to by a full micro-batch). Resident memory has now grown by what llama.cpp
+            // allocated.
+            in.write("fill\n");
+            in.flush();
+            JsonNode filled = line(out, "filled");
+            RunningModel after = RunningNow.of(HostProcesses.read(pid)).get(0);
+            long filledGrowth = after.residentBytes() - residentBefore;
+            double filledError = (filledGrowth - m.predictedBytes()) / (double) m.predictedBytes();
+            System.out.printf(Locale.ROOT, "after %d tokens in %.1f s: resident %.3f GiB, grown by %d: %+.2f%% from "
+                    + "the prediction%n", filled.get("tokens").asInt(), filled.get("seconds").asDouble(),
+                    after.residentBytes() / GIB, filledGrowth, filledError * 100);
+            LlamaCppRuntime.writeTable("running-llama-cpp.tsv", "model\tweights\tcontext\tpredicted_bytes"
+                    + "\tpredicted_weights_bytes\tpredicted_work_buffer_bytes\tmapped_resident_bytes\tbuffer_bytes"
+                    + "\tallocated_bytes\terror_percent\tresident_growth_loaded_bytes\tresident_growth_filled_bytes"
+                    + "\tfilled_error_percent",
+                    List.of(String.join("\t", spec.name(), spec.weightType(), String.valueOf(context),
+                            String.valueOf(m.predictedBytes()), String.valueOf(m.predictedWeightsBytes()),
+                            String.valueOf(workBuffer),
+                            String.valueOf(m.modelResidentBytes()), String.valueOf(bufferBytes),
+                            String.valueOf(allocated), String.format(Locale.ROOT, "%.3f", error * 100),
+                            String.valueOf(growth), String.valueOf(filledGrowth),
+                            String.format(Locale.ROOT, "%.3f", filledError * 100))));
+            assertThat(Math.abs(filledError)).as("resident growth %d against prediction %d", filledGrowth,
+                    m.predictedBytes()).isLessThanOrEqualTo(RunningModel.MISMATCH);
+            // The process's whole resident memory also holds node.js's own (about 90 MB here before any model:
+            // large beside a 0.5 GB model); memwall compares its anonymous memory and the model's pages with the
+            // prediction and says so where they are more than 10% above it.
+            System.out.println("memwall's notes after the request: " + after.notes());
 
             in.write("stop\n");
             in.flush();
