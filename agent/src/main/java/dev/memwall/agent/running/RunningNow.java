@@ -423,14 +423,20 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         return model;
     }
 
-    /** llama.cpp's workload with these settings (context 1 where the command line does not give one). */
-    private static Workload workload(LlamaCppArgs settings, Precision kv) {
+    /**
+     * llama.cpp's workload with these settings (context 1 where the command line does not give one). {@code -c} is
+     * the whole context, which llama.cpp pads to 256 and splits over the {@code -np} sequences; memwall's context is
+     * per sequence, so it is that share (its n_ctx then pads to the same cells).
+     */
+    static Workload workload(LlamaCppArgs settings, Precision kv) {
         RuntimeProfile.LlamaCpp profile = new RuntimeProfile.LlamaCpp(settings.ubatchTokens() == null
                 ? LlamaCppProfile.UBATCH_TOKENS : settings.ubatchTokens(), LlamaCppProfile.FIT_MARGIN_BYTES,
                 Boolean.TRUE.equals(settings.flashAttention()), null);
-        return new Workload(null, kv, settings.contextTokens() == null ? 1 : settings.contextTokens(),
-                settings.sequences() == null ? 1 : settings.sequences(), Mode.INFERENCE, Recompute.NONE, 16, 0,
-                profile);
+        int sequences = settings.sequences() == null ? 1 : settings.sequences();
+        long perSequence = settings.contextTokens() == null ? 1
+                : sequences == 1 ? settings.contextTokens()
+                : Math.max(1, (settings.contextTokens() + 255) / 256 * 256 / sequences);
+        return new Workload(null, kv, perSequence, sequences, Mode.INFERENCE, Recompute.NONE, 16, 0, profile);
     }
 
     /** llama.cpp's KV type name as memwall's precision: f16 when not given (llama.cpp's default). */

@@ -20,10 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A running llama.cpp model's decode rates: memwall's bound and expectation on the CPU device it runs on, beside
- * the rate its runtime measured, with a note and the mismatch flag beyond 10%.
+ * A running llama.cpp model's prediction: its memory with the settings on its command line, beside what the process
+ * holds; and its decode rates, memwall's bound and expectation on the CPU device it runs on, beside the rate its
+ * runtime measured, with a note and the mismatch flag beyond 10%.
  */
-class RunningDecodeTest {
+class RunningPredictionTest {
 
     @TempDir
     Path dir;
@@ -148,5 +149,31 @@ class RunningDecodeTest {
         RunningModel whole = RunningNow.of(new HostProcesses.HostProcess(4, "llama-server", cmd, 400_000_000L,
                 List.of(mapped), List.of("libllama.so"), null, null)).get(0);
         assertThat(whole.mismatch()).isEqualTo(400_000_000L > predicted * 1.1);
+    }
+
+    @Test
+    void theContextOnTheCommandLineIsSharedByItsSequences() throws Exception {
+        Path gguf = tinyLlama();
+        long size = Files.size(gguf);
+        // llama-server -c 1000 -np 4: n_ctx 1024 (padded to 256), 256 cells per sequence, as memwall's fit sizes
+        // --context 256 --batch 4; not 1000 cells for each of 4 sequences.
+        RunningModel m = RunningNow.of(new HostProcesses.HostProcess(5, "llama-server", List.of("llama-server", "-m",
+                gguf.toString(), "-c", "1000", "-np", "4"), null, List.of(new HostProcesses.ModelFile(gguf.toString(),
+                size, null)), List.of("libllama.so"), null, null)).get(0);
+        LoadedModel model = ModelSources.load(gguf.toString(), null);
+        dev.memwall.estimator.fit.MemoryEstimate fit = dev.memwall.estimator.fit.MemoryAccounting.estimate(
+                model.spec(), model.weights(), new dev.memwall.estimator.fit.Workload(null,
+                        dev.memwall.estimator.precision.Precisions.kvCache("fp16").orElseThrow(), 256, 4,
+                        dev.memwall.estimator.fit.Mode.INFERENCE, dev.memwall.estimator.fit.Recompute.NONE, 16, 0,
+                        new dev.memwall.estimator.fit.RuntimeProfile.LlamaCpp(
+                                dev.memwall.estimator.fit.LlamaCppProfile.UBATCH_TOKENS,
+                                dev.memwall.estimator.fit.LlamaCppProfile.FIT_MARGIN_BYTES, false)), 1, null, true);
+        assertThat(m.predictedBytes()).isEqualTo(fit.totalBytes());
+        // One sequence: the whole context is its own.
+        RunningModel one = RunningNow.of(new HostProcesses.HostProcess(6, "llama-server", List.of("llama-server",
+                "-m", gguf.toString(), "-c", "1024"), null, List.of(new HostProcesses.ModelFile(gguf.toString(), size,
+                null)), List.of("libllama.so"), null, null)).get(0);
+        assertThat(RunningNow.workload((LlamaCppArgs) one.settings(), dev.memwall.estimator.precision.Precisions
+                .kvCache("fp16").orElseThrow()).contextTokens()).isEqualTo(1024);
     }
 }
