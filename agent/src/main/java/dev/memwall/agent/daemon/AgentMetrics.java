@@ -146,9 +146,10 @@ final class AgentMetrics implements MultiCollector {
             }
         }
         Family loaded = new Family("memwall_loaded_model_memory_bytes", "A model another process holds now: "
-                + "source=measured is the process's resident memory, source=predicted what memwall predicts the "
-                + "runtime allocates for that model with the settings on its command line (resident memory reaches "
-                + "it once the runtime's buffers are used).", Unit.BYTES);
+                + "source=predicted is what memwall predicts the runtime allocates for that model with the settings "
+                + "on its command line, source=measured the real figure beside it: the process's device memory (NVML) "
+                + "where the prediction is of device memory (vLLM; llama.cpp with layers on a GPU), else its resident "
+                + "memory (which reaches the prediction once the runtime's buffers are used).", Unit.BYTES);
         Family processes = new Family("memwall_process_device_memory_bytes", "Device memory the driver attributes "
                 + "to a process (NVML), the " + PROCESSES_PER_DEVICE + " largest per device; absent where the driver "
                 + "hides the figure.", Unit.BYTES);
@@ -176,7 +177,7 @@ final class AgentMetrics implements MultiCollector {
                 ml.put("model", m.modelPath().substring(m.modelPath().lastIndexOf('/') + 1));
                 ml.put("runtime", m.runtime() == null ? "unknown" : m.runtime());
                 ml.put("pid", Long.toString(m.pid()));
-                loaded.addIfKnown(labels(with(ml, "source", "measured")), m.residentBytes());
+                loaded.addIfKnown(labels(with(ml, "source", "measured")), m.measuredBytes());
                 loaded.addIfKnown(labels(with(ml, "source", "predicted")), m.predictedBytes());
                 if (m.predictedBytes() != null || m.predictedWeightsBytes() != null) {
                     mismatch.add(labels(ml), m.mismatch() ? 1 : 0);

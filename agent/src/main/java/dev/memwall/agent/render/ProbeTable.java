@@ -240,15 +240,30 @@ public final class ProbeTable {
         } else {
             out.append(" (predicted: what the runtime allocates; resident memory reaches it once its buffers are "
                     + "used):\n");
-            TextTable t = new TextTable("PID", "PROCESS", "RUNTIME", "MODEL", "CONTEXT", "RESIDENT", "MODEL RESIDENT",
-                    "PREDICTED", "PREDICTED WEIGHTS");
+            // A device column where a driver attributes device memory to one of them; PREDICTED is of device memory
+            // for those predicted on a device (marked), else of host memory.
+            boolean device = running.models().stream().anyMatch(m -> m.deviceBytes() != null);
+            List<String> header = new ArrayList<>(List.of("PID", "PROCESS", "RUNTIME", "MODEL", "CONTEXT", "RESIDENT",
+                    "MODEL RESIDENT"));
+            if (device) {
+                header.add("DEVICE");
+            }
+            header.addAll(List.of("PREDICTED", "PREDICTED WEIGHTS"));
+            TextTable t = new TextTable(header.toArray(String[]::new));
             for (RunningModel m : running.models()) {
-                t.row(String.valueOf(m.pid()), m.process() == null ? UNKNOWN : OneLine.of(m.process()),
+                List<String> row = new ArrayList<>(List.of(String.valueOf(m.pid()),
+                        m.process() == null ? UNKNOWN : OneLine.of(m.process()),
                         m.runtime() == null ? UNKNOWN : m.runtime(),
                         m.modelPath() == null ? UNKNOWN : OneLine.of(fileName(m.modelPath())),
                         m.settings().contextTokens() == null ? UNKNOWN : String.valueOf(m.settings().contextTokens()),
-                        gibOrUnknown(m.residentBytes()), gibOrUnknown(m.modelResidentBytes()),
-                        gibOrUnknown(m.predictedBytes()), gibOrUnknown(m.predictedWeightsBytes()));
+                        gibOrUnknown(m.residentBytes()), gibOrUnknown(m.modelResidentBytes())));
+                if (device) {
+                    row.add(gibOrUnknown(m.deviceBytes()));
+                }
+                row.add(m.predictedBytes() != null && m.predictedOnDevice()
+                        ? gibOrUnknown(m.predictedBytes()) + " (device)" : gibOrUnknown(m.predictedBytes()));
+                row.add(gibOrUnknown(m.predictedWeightsBytes()));
+                t.row(row.toArray(String[]::new));
             }
             out.append(t.render());
             for (RunningModel m : running.models()) {

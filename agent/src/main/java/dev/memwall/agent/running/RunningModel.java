@@ -57,6 +57,17 @@ public record RunningModel(long pid, String process, String runtime, String mode
         notes = List.copyOf(notes);
     }
 
+    /** Whether the prediction is of device memory (vLLM; llama.cpp with layers on a GPU), not host memory. */
+    public boolean predictedOnDevice() {
+        return settings instanceof VllmArgs
+                || settings instanceof LlamaCppArgs l && l.gpuLayers() != null && l.gpuLayers() > 0;
+    }
+
+    /** The real figure the prediction stands beside: device memory for a device prediction, else resident memory. */
+    public Long measuredBytes() {
+        return predictedOnDevice() ? deviceBytes : residentBytes;
+    }
+
     /** The same, with the device memory its driver attributes to the process. */
     public RunningModel withDeviceBytes(Long bytes) {
         return new RunningModel(pid, process, runtime, modelPath, modelFileBytes, settings, residentBytes,

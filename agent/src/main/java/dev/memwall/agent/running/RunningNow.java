@@ -140,8 +140,13 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         List<RunningModel> out = new ArrayList<>();
         for (RunningModel m : models) {
             RunningModel d = cpu == null ? m : withDecode(m, cpu);
-            out.add(m.settings() instanceof VllmArgs v ? withVllmBudget(d, v, devices, deviceProcesses.stream()
-                    .filter(u -> u.pid() == m.pid()).toList()) : d);
+            List<DeviceUser> users = deviceProcesses.stream().filter(u -> u.pid() == m.pid()).toList();
+            if (m.settings() instanceof VllmArgs v) {
+                d = withVllmBudget(d, v, devices, users);
+            } else if (m.settings() instanceof LlamaCppArgs l && l.gpuLayers() != null && l.gpuLayers() > 0) {
+                d = withLlamaCppOnDevice(d, l, devices, users);
+            }
+            out.add(d);
         }
         return new RunningNow(out, deviceProcesses, runtimes, unreadable, examined);
     }
@@ -181,6 +186,67 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                     gib(m.deviceBytes()), (m.deviceBytes() / (double) predicted - 1) * 100, gib(predicted)));
         }
         return m.withPrediction(predicted, mismatched, notes);
+    }
+
+    /**
+     * llama.cpp with every layer and the output layer on one GPU ({@code -ngl} above the model's layer count): the
+     * device memory {@code fit --runtime llama.cpp} predicts on that device (weights less the input embedding, which
+     * stays in host memory; KV cache; the GPU's compute buffer; the device's runtime overhead, a CUDA context),
+     * beside what the driver attributes to the process. Partial offload and a split over several devices are named,
+     * not predicted.
+     */
+    private static RunningModel withLlamaCppOnDevice(RunningModel m, LlamaCppArgs llama, List<Capacity> devices,
+            List<DeviceUser> users) {
+        if (users.isEmpty() || m.modelPath() == null || m.modelPath().toLowerCase(Locale.ROOT)
+                .endsWith(".safetensors")) {
+            return m;
+        }
+        List<String> notes = new ArrayList<>(m.notes());
+        Capacity device = null;
+        for (Capacity c : devices) {
+            if (c.id().equals(users.get(0).deviceId())) {
+                device = c;
+            }
+        }
+        long onDevices = users.stream().map(DeviceUser::deviceId).distinct().count();
+        try {
+            LoadedModel model = load(m.modelPath());
+            Precision k = kv(llama.cacheTypeK());
+            if (model.spec() == null || model.weights() == null) {
+                return m;
+            }
+            if (onDevices > 1) {
+                notes.add("its memory is split over " + onDevices + " devices: the split is not predicted");
+            } else if (device == null || device.hostMemory()) {
+                return m;
+            } else if (llama.gpuLayers() <= model.spec().layers()) {
+                notes.add(String.format(Locale.ROOT, "%d of %d layers on the GPU%s: partial offload is not predicted",
+                        llama.gpuLayers(), model.spec().layers(), llama.gpuLayers() == model.spec().layers()
+                                ? " (the output layer stays on the CPU)" : ""));
+            } else if (k == null || !k.equals(kv(llama.cacheTypeV())) || llama.contextTokens() == null) {
+                return m;
+            } else {
+                MemoryEstimate e = MemoryAccounting.estimate(model.spec(), model.weights(), workload(llama, k), 1,
+                        device.overhead(), false);
+                long predicted = e.totalBytes();
+                notes.add(String.format(Locale.ROOT, "every layer on %s (-ngl %s): predicted as fit --runtime "
+                        + "llama.cpp sizes it there, with the device's %s", device.id(), llama.gpuLayers()
+                        == Integer.MAX_VALUE ? "all" : String.valueOf(llama.gpuLayers()), device.overhead() == null
+                        ? "runtime overhead (none known)" : device.overhead().name()));
+                boolean mismatched = m.mismatch();
+                if (m.deviceBytes() != null && Math.abs(m.deviceBytes() - predicted) > RunningModel.MISMATCH
+                        * predicted) {
+                    mismatched = true;
+                    notes.add(String.format(Locale.ROOT, "its device memory (%s) is %+.0f%% from memwall's prediction "
+                            + "(%s)", gib(m.deviceBytes()), (m.deviceBytes() / (double) predicted - 1) * 100,
+                            gib(predicted)));
+                }
+                return m.withPrediction(predicted, mismatched, notes);
+            }
+        } catch (Exception e) {
+            return m;
+        }
+        return m.withPrediction(m.predictedBytes(), m.mismatch(), notes);
     }
 
     private static RunningModel withDecode(RunningModel m, Capacity cpu) {
@@ -326,8 +392,8 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         } else if (f.path().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
             notes.add("no prediction: llama.cpp holds a file that is not GGUF");
         } else if (settings.gpuLayers() != null && settings.gpuLayers() > 0) {
-            notes.add("no prediction: " + settings.gpuLayers() + " layers offloaded to a GPU (-ngl); memwall predicts "
-                    + "llama.cpp on the CPU only for a running process");
+            notes.add("layers offloaded to a GPU (-ngl " + (settings.gpuLayers() == Integer.MAX_VALUE ? "all"
+                    : settings.gpuLayers()) + "): predicted only where a driver lists the process's device memory");
         } else {
             try {
                 LoadedModel model = load(f.path());

@@ -176,4 +176,66 @@ class RunningPredictionTest {
         assertThat(RunningNow.workload((LlamaCppArgs) one.settings(), dev.memwall.estimator.precision.Precisions
                 .kvCache("fp16").orElseThrow()).contextTokens()).isEqualTo(1024);
     }
+
+    /** An 80 GiB GPU with a 500 MiB CUDA context. */
+    private static final Capacity GPU = new Capacity("cuda:0", "GPU", 80L << 30, 40L << 30, null, 3e12, null, null,
+            new dev.memwall.estimator.fit.DeviceOverhead("cuda_context", 500L << 20, "test"), null, null, null, false);
+
+    private RunningModel onDevices(Path gguf, String ngl, java.util.Map<String, List<dev.memwall.device.DeviceProcess>>
+            byDevice) throws Exception {
+        HostProcesses.HostProcess p = new HostProcesses.HostProcess(77, "llama-server", List.of("llama-server", "-m",
+                gguf.toString(), "-c", "256", "-ngl", ngl), 300_000_000L, List.of(new HostProcesses.ModelFile(
+                gguf.toString(), Files.size(gguf), Files.size(gguf))), List.of("libllama.so", "libggml-cuda.so"),
+                null, null);
+        return RunningNow.of(new HostProcesses.Scan(List.of(p), 0, 1), byDevice, pid -> null)
+                .withDevices(List.of(CPU, GPU)).models().get(0);
+    }
+
+    @Test
+    void everyLayerOnOneGpuIsPredictedThereBesideItsDeviceMemory() throws Exception {
+        Path gguf = tinyLlama();
+        LoadedModel model = ModelSources.load(gguf.toString(), null);
+        // What fit --runtime llama.cpp predicts on that GPU: the device's items (the input embedding and the output
+        // buffer stay in host memory) and its CUDA context.
+        dev.memwall.estimator.fit.MemoryEstimate onGpu = dev.memwall.estimator.fit.MemoryAccounting.estimate(
+                model.spec(), model.weights(), RunningNow.workload(new LlamaCppArgs(256L, 99, null, null, null, null,
+                        null, null, null), dev.memwall.estimator.precision.Precisions.kvCache("fp16").orElseThrow()),
+                1, GPU.overhead(), false);
+        long predicted = onGpu.totalBytes();
+        assertThat(onGpu.bytes("cuda_context")).isEqualTo(500L << 20);
+        assertThat(onGpu.bytes("input_embedding")).isPositive();
+        assertThat(predicted).isLessThan(onGpu.totalBytes() + onGpu.hostBytes());
+
+        RunningModel near = onDevices(gguf, "99", java.util.Map.of("cuda:0", List.of(
+                new dev.memwall.device.DeviceProcess(77, predicted + (5L << 20), dev.memwall.device.DeviceProcess.COMPUTE))));
+        assertThat(near.predictedBytes()).isEqualTo(predicted);
+        assertThat(near.predictedOnDevice()).isTrue();
+        assertThat(near.measuredBytes()).isEqualTo(predicted + (5L << 20));
+        assertThat(near.mismatch()).as("%s", near.notes()).isFalse();
+        assertThat(near.notes()).anyMatch(n -> n.startsWith("every layer on cuda:0 (-ngl 99)"));
+
+        RunningModel far = onDevices(gguf, "all", java.util.Map.of("cuda:0", List.of(
+                new dev.memwall.device.DeviceProcess(77, 3L << 30, dev.memwall.device.DeviceProcess.COMPUTE))));
+        assertThat(far.mismatch()).isTrue();
+        assertThat(far.notes()).anyMatch(n -> n.startsWith("its device memory (3.00 GiB) is +"));
+
+        // The model has one layer: -ngl 1 leaves the output layer on the CPU, a partial offload.
+        RunningModel partial = onDevices(gguf, "1", java.util.Map.of("cuda:0", List.of(
+                new dev.memwall.device.DeviceProcess(77, 1L << 30, dev.memwall.device.DeviceProcess.COMPUTE))));
+        assertThat(partial.predictedBytes()).isNull();
+        assertThat(partial.notes()).anyMatch(n -> n.equals("1 of 1 layers on the GPU (the output layer stays on the "
+                + "CPU): partial offload is not predicted"));
+        // Split over two GPUs: named, not predicted.
+        RunningModel split = onDevices(gguf, "99", java.util.Map.of(
+                "cuda:0", List.of(new dev.memwall.device.DeviceProcess(77, 1L << 30, "compute")),
+                "cuda:1", List.of(new dev.memwall.device.DeviceProcess(77, 1L << 30, "compute"))));
+        assertThat(split.predictedBytes()).isNull();
+        assertThat(split.deviceBytes()).isEqualTo(2L << 30);
+        assertThat(split.notes()).anyMatch(n -> n.startsWith("its memory is split over 2 devices"));
+        // No driver lists it: nothing predicted, and the note says why.
+        RunningModel unseen = onDevices(gguf, "99", java.util.Map.of());
+        assertThat(unseen.predictedBytes()).isNull();
+        assertThat(unseen.notes()).contains("layers offloaded to a GPU (-ngl 99): predicted only where a driver lists "
+                + "the process's device memory");
+    }
 }
