@@ -150,7 +150,7 @@ class VerdictPropertiesTest {
         long base = free == null ? d.idleBytes() : free;
         boolean starts = runtime.starts(d.totalBytes(), base, d.overheadBytes());
         boolean somethingFits = starts && candidates.stream().anyMatch(p -> MemoryAccounting.estimate(c.spec(), null,
-                v.workload().withPrecision(p), 1, d.overhead()).totalBytes() <= v.availableBytes());
+                v.workload().withPrecision(p), 1, d.overhead(), d.hostMemory()).totalBytes() <= v.availableBytes());
         assertThat(v.bestPrecision() != null).as(v.reason()).isEqualTo(somethingFits);
         // What fits now has a best precision, and left to the planner, it is the one evaluated.
         if (v.state() == Verdict.State.FITS_NOW) {
@@ -174,19 +174,21 @@ class VerdictPropertiesTest {
             @ForAll("more") long more) {
         Workload w = c.workload();
         Capacity d = c.device();
-        long at = MemoryAccounting.estimate(c.spec(), null, w, 1, d.overhead()).totalBytes();
+        long at = MemoryAccounting.estimate(c.spec(), null, w, 1, d.overhead(), d.hostMemory()).totalBytes();
         long longer = MemoryAccounting.estimate(c.spec(), null, w.withContext(Math.min(Workload.MAX_CONTEXT_TOKENS,
-                w.contextTokens() + more)), 1, d.overhead()).totalBytes();
+                w.contextTokens() + more)), 1, d.overhead(), d.hostMemory()).totalBytes();
         assertThat(longer).isGreaterThanOrEqualTo(at);
         Verdict v = new FitPlanner(c.spec(), null).evaluate(w, d, 1);
-        long shortest = MemoryAccounting.estimate(c.spec(), null, w.withContext(1), 1, d.overhead()).totalBytes();
+        // as the planner estimates on this device (a CPU keeps every buffer, ggml's work buffer too, in host memory)
+        long shortest = MemoryAccounting.estimate(c.spec(), null, w.withContext(1), 1, d.overhead(), d.hostMemory())
+                .totalBytes();
         Long free = d.freeNowBytes();
         boolean starts = w.runtime().starts(d.totalBytes(), free == null ? d.idleBytes() : free, d.overheadBytes());
         // null exactly when not even one token of context fits (or the runtime does not start).
         assertThat(v.maxContextTokens() == null).isEqualTo(!starts || shortest > v.availableBytes());
         if (v.maxContextTokens() != null) {
-            assertThat(MemoryAccounting.estimate(c.spec(), null, w.withContext(v.maxContextTokens()), 1, d.overhead())
-                    .totalBytes()).isLessThanOrEqualTo(v.availableBytes());
+            assertThat(MemoryAccounting.estimate(c.spec(), null, w.withContext(v.maxContextTokens()), 1, d.overhead(),
+                    d.hostMemory()).totalBytes()).isLessThanOrEqualTo(v.availableBytes());
             // and it is the largest: one token more does not fit, or the model's maximum is reached.
             long limit = Math.min(c.spec().maxContext(), Workload.MAX_CONTEXT_TOKENS);
             if (v.maxContextTokens() < limit) {
