@@ -34,16 +34,23 @@ class RunningPredictionTest {
             null, null, null, true, new Capacity.Hardware(DeviceClass.CPU, null, 2));
 
     private Path tinyLlama() throws Exception {
+        return tinyLlama(1);
+    }
+
+    /** A small llama GGUF (tiny.gguf, rewritten on each call) of this many layers. */
+    private Path tinyLlama(long layers) throws Exception {
         GgufWriter w = new GgufWriter().version(3)
                 .kv("general.architecture", GgufValueType.STRING, "llama")
-                .kv("llama.block_count", GgufValueType.UINT32, 1L)
+                .kv("llama.block_count", GgufValueType.UINT32, layers)
                 .kv("llama.context_length", GgufValueType.UINT32, 512L)
                 .kv("llama.embedding_length", GgufValueType.UINT32, 64L)
                 .kv("llama.feed_forward_length", GgufValueType.UINT32, 128L)
                 .kv("llama.attention.head_count", GgufValueType.UINT32, 4L)
                 .kv("llama.vocab_size", GgufValueType.UINT32, 32L)
-                .tensor("token_embd.weight", GgmlType.Q8_0, 64, 32)
-                .tensor("blk.0.attn_q.weight", GgmlType.Q8_0, 64, 64);
+                .tensor("token_embd.weight", GgmlType.Q8_0, 64, 32);
+        for (int i = 0; i < layers; i++) {
+            w.tensor("blk." + i + ".attn_q.weight", GgmlType.Q8_0, 64, 64);
+        }
         Path gguf = dir.resolve("tiny.gguf");
         Files.write(gguf, w.write().bytes());
         return gguf;
@@ -96,16 +103,8 @@ class RunningPredictionTest {
         Path gguf = tinyLlama();
         dev.memwall.estimator.source.LoadedModel first = RunningNow.load(gguf.toString());
         assertThat(RunningNow.load(gguf.toString())).isSameAs(first);
-        // Another file under the same name (another size): read again.
-        Files.write(gguf, new GgufWriter().version(3)
-                .kv("general.architecture", GgufValueType.STRING, "llama")
-                .kv("llama.block_count", GgufValueType.UINT32, 2L)
-                .kv("llama.context_length", GgufValueType.UINT32, 512L)
-                .kv("llama.embedding_length", GgufValueType.UINT32, 64L)
-                .kv("llama.feed_forward_length", GgufValueType.UINT32, 128L)
-                .kv("llama.attention.head_count", GgufValueType.UINT32, 4L)
-                .kv("llama.vocab_size", GgufValueType.UINT32, 32L)
-                .tensor("token_embd.weight", GgmlType.Q8_0, 64, 32).write().bytes());
+        // Another file under the same name (another size, a layer more): read again.
+        tinyLlama(2);
         dev.memwall.estimator.source.LoadedModel second = RunningNow.load(gguf.toString());
         assertThat(second).isNotSameAs(first);
         assertThat(second.spec().layers()).isEqualTo(2);
