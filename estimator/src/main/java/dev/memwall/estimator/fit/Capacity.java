@@ -13,8 +13,9 @@ import java.util.Objects;
  * @param reservedBytes        memory the driver keeps, or null
  * @param readBytesPerSecond   measured read bandwidth (what decode does), or null
  * @param theoreticalBytesPerSecond the memory's peak, or null
- * @param peakFlops            dense FP16/BF16 peak in FLOP/s; on a CPU device, its measured FP32 FMA rate (llama.cpp's
- *                             CPU kernels accumulate in FP32); null when unknown
+ * @param peakFlops            dense FP16/BF16 peak in FLOP/s; on a CPU device, its FP32 FMA rate (llama.cpp's CPU
+ *                             kernels accumulate in FP32) where one is known (no probe measures it yet); null when
+ *                             unknown
  * @param overhead             what the device's runtime stack takes before a model loads (a CUDA context), or
  *                             null when there is none (a CPU device)
  * @param hostToDeviceBytesPerSecond measured pinned host-to-device copy rate, or null

@@ -11,8 +11,8 @@ import java.util.Optional;
  * <li>The fit's bounds are each device's peak bandwidth over the bytes a token reads, FLOPs aside, so the fit is
  *     applied to that bound at the theoretical bandwidth where it is known, else at the measured read bandwidth (a
  *     CPU OpenCL device has no peak figure), and says which.</li>
- * <li>On a CPU, each thread computes on one core: the expected rate is at most the threads' share of the measured
- *     FP32 rate over the FLOPs of a step. More threads than cores make llama.cpp's threads wait on each other at
+ * <li>On a CPU, each thread computes on one core: where the device's FP32 rate is known, the expected rate is at
+ *     most the threads' share of it over the FLOPs of a step (no probe measures a CPU's rate yet). More threads than cores make llama.cpp's threads wait on each other at
  *     every operation (docs/ACCURACY.md shows a measured 40-fold slowdown), so no rate is expected then.</li>
  * <li>The expected rate never passes the bound.</li>
  * </ul>

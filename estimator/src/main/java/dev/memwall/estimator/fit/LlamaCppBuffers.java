@@ -58,7 +58,9 @@ final class LlamaCppBuffers {
                 GgmlType weightType = weights != null && workload.precision() == null
                         ? LlamaCppMemory.widestVecDot(weights.bytesByType().keySet())
                         : LlamaCppMemory.weightType(workload.precision().name());
-                int threads = Runtime.getRuntime().availableProcessors();
+                // -t where given; else llama.cpp's default, a thread per core (this host's, which only the cache lines
+                // and flash attention's per-thread tiles depend on)
+                int threads = l.threads() != null ? l.threads() : Runtime.getRuntime().availableProcessors();
                 items.add(new MemoryItem("cpu_work_buffer", LlamaCppMemory.cpuWorkBytes(m.get(), c, weightType,
                         threads), String.format(Locale.ROOT, "ggml's CPU work buffer for %d threads: the largest "
                                 + "scratch one node of the graph needs (%s), allocated when the graph first runs and "
