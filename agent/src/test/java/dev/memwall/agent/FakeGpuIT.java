@@ -262,6 +262,89 @@ class FakeGpuIT {
         assertNothingLeaked();
     }
 
+    /**
+     * A stand-in for llama-server with every layer on the GPU: a program named llama-server, built here, that maps
+     * the model its {@code -m} names and waits; the fake NVML attributes device memory to its pid. memwall reads the
+     * model and the settings from outside, predicts the GPU's memory as fit sizes llama.cpp there, and puts it
+     * beside the driver's figure.
+     */
+    @Test
+    void aLlamaServerWithEveryLayerOnTheGpuIsPredictedThereBesideWhatTheDriverSays() throws Exception {
+        Path gguf = dir.resolve("tiny-llama.gguf");
+        dev.memwall.estimator.gguf.GgufWriter w = new dev.memwall.estimator.gguf.GgufWriter().version(3)
+                .kv("general.architecture", dev.memwall.estimator.gguf.GgufValueType.STRING, "llama")
+                .kv("llama.block_count", dev.memwall.estimator.gguf.GgufValueType.UINT32, 2L)
+                .kv("llama.context_length", dev.memwall.estimator.gguf.GgufValueType.UINT32, 4096L)
+                .kv("llama.embedding_length", dev.memwall.estimator.gguf.GgufValueType.UINT32, 256L)
+                .kv("llama.feed_forward_length", dev.memwall.estimator.gguf.GgufValueType.UINT32, 512L)
+                .kv("llama.attention.head_count", dev.memwall.estimator.gguf.GgufValueType.UINT32, 4L)
+                .kv("llama.vocab_size", dev.memwall.estimator.gguf.GgufValueType.UINT32, 1024L)
+                .tensor("token_embd.weight", dev.memwall.estimator.gguf.GgmlType.F16, 256, 1024);
+        for (int i = 0; i < 2; i++) {
+            w.tensor("blk." + i + ".attn_q.weight", dev.memwall.estimator.gguf.GgmlType.F16, 256, 256);
+        }
+        Files.write(gguf, w.write().bytes());
+        Path source = dir.resolve("llama-server.c");
+        Files.writeString(source, String.join("\n",
+                "#include <fcntl.h>",
+                "#include <stdio.h>",
+                "#include <string.h>",
+                "#include <sys/mman.h>",
+                "#include <sys/stat.h>",
+                "#include <unistd.h>",
+                "int main(int argc, char **argv) {",
+                "    const char *model = 0;",
+                "    for (int i = 1; i + 1 < argc; i++) if (!strcmp(argv[i], \"-m\")) model = argv[i + 1];",
+                "    int fd = model ? open(model, O_RDONLY) : -1;",
+                "    struct stat st;",
+                "    if (fd < 0 || fstat(fd, &st) != 0) return 2;",
+                "    if (mmap(0, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED) return 3;",
+                "    puts(\"ready\");",
+                "    fflush(stdout);",
+                "    char c;",
+                "    return read(0, &c, 1) < 0;",
+                "}", ""));
+        Path server = dir.resolve("llama-server");
+        Process gcc = new ProcessBuilder("gcc", "-O1", "-o", server.toString(), source.toString())
+                .redirectErrorStream(true).start();
+        String gccOut = new String(gcc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(gcc.waitFor()).as(gccOut).isZero();
+        Process running = new ProcessBuilder(server.toString(), "-m", gguf.toString(), "-c", "2048", "-ngl", "99")
+                .start();
+        try {
+            assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(running.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8)).readLine()).isEqualTo("ready");
+            long pid = running.pid();
+            String config = FakeDriver.twoGpuConfig().replace("processes=2", "process_list=" + pid
+                    + ":1073741824:compute");
+            MemwallJarIT.Run r = probe(config, "--json", "--no-bench");
+            assertThat(r.code()).as(r.err()).isZero();
+            JsonNode held = null;
+            for (JsonNode m : new ObjectMapper().readTree(r.out()).get("running").get("models")) {
+                if (m.get("pid").asLong() == pid) {
+                    held = m;
+                }
+            }
+            assertThat(held).as(r.out()).isNotNull();
+            assertThat(held.get("runtime").asText()).isEqualTo("llama.cpp");
+            assertThat(held.get("model_path").asText()).isEqualTo(gguf.toString());
+            assertThat(held.get("settings").get("gpu_layers").asInt()).isEqualTo(99);
+            assertThat(held.get("device_bytes").asLong()).isEqualTo(1L << 30);
+            // weights less the input embedding, a 2048-cell cache, the GPU's compute buffer and the CUDA context:
+            // hundreds of MiB for this tiny model, most of it the context
+            long predicted = held.get("predicted_bytes").asLong();
+            assertThat(predicted).as(held.toString()).isBetween(64L << 20, 1L << 30);
+            assertThat(held.get("mismatch").asBoolean()).isEqualTo(Math.abs((1L << 30) - predicted) > predicted / 10);
+            assertThat(held.get("notes").toString()).contains("every layer on cuda:1 (-ngl 99)");
+
+            MemwallJarIT.Run table = probe(config, "--no-bench");
+            assertThat(table.out()).contains("DEVICE", "1.00 GiB", "(device)", "tiny-llama.gguf");
+        } finally {
+            running.getOutputStream().close();
+            running.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void fitSaysWhichProcessWouldHaveToStopForTheModelToFitNow() throws Exception {
         long self = ProcessHandle.current().pid();

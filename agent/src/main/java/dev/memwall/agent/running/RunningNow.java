@@ -229,6 +229,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                 MemoryEstimate e = MemoryAccounting.estimate(model.spec(), model.weights(), workload(llama, k), 1,
                         device.overhead(), false);
                 long predicted = e.totalBytes();
+                notes.removeIf(n -> n.startsWith(OFFLOADED));
                 notes.add(String.format(Locale.ROOT, "every layer on %s (-ngl %s): predicted as fit --runtime "
                         + "llama.cpp sizes it there, with the device's %s", device.id(), llama.gpuLayers()
                         == Integer.MAX_VALUE ? "all" : String.valueOf(llama.gpuLayers()), device.overhead() == null
@@ -248,6 +249,9 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         }
         return m.withPrediction(m.predictedBytes(), m.mismatch(), notes);
     }
+
+    /** The start of the note a process with layers on a GPU gets until a device's figures predict it. */
+    private static final String OFFLOADED = "layers offloaded to a GPU (-ngl ";
 
     private static RunningModel withDecode(RunningModel m, Capacity cpu) {
         if (m.predictedBytes() == null || m.modelPath() == null || !(m.settings() instanceof LlamaCppArgs llama)) {
@@ -392,7 +396,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         } else if (f.path().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
             notes.add("no prediction: llama.cpp holds a file that is not GGUF");
         } else if (settings.gpuLayers() != null && settings.gpuLayers() > 0) {
-            notes.add("layers offloaded to a GPU (-ngl " + (settings.gpuLayers() == Integer.MAX_VALUE ? "all"
+            notes.add(OFFLOADED + (settings.gpuLayers() == Integer.MAX_VALUE ? "all"
                     : settings.gpuLayers()) + "): predicted only where a driver lists the process's device memory");
         } else {
             try {

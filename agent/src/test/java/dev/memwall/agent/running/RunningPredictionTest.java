@@ -211,7 +211,8 @@ class RunningPredictionTest {
         assertThat(near.predictedOnDevice()).isTrue();
         assertThat(near.measuredBytes()).isEqualTo(predicted + (5L << 20));
         assertThat(near.mismatch()).as("%s", near.notes()).isFalse();
-        assertThat(near.notes()).anyMatch(n -> n.startsWith("every layer on cuda:0 (-ngl 99)"));
+        assertThat(near.notes()).anyMatch(n -> n.startsWith("every layer on cuda:0 (-ngl 99)"))
+                .noneMatch(n -> n.startsWith("layers offloaded to a GPU"));
 
         RunningModel far = onDevices(gguf, "all", java.util.Map.of("cuda:0", List.of(
                 new dev.memwall.device.DeviceProcess(77, 3L << 30, dev.memwall.device.DeviceProcess.COMPUTE))));
