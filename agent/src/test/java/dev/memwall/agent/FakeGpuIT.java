@@ -330,6 +330,8 @@ class FakeGpuIT {
             assertThat(held.get("model_path").asText()).isEqualTo(gguf.toString());
             assertThat(held.get("settings").get("gpu_layers").asInt()).isEqualTo(99);
             assertThat(held.get("device_bytes").asLong()).isEqualTo(1L << 30);
+            assertThat(held.get("predicted_memory").asText()).isEqualTo("device");
+            assertThat(held.get("measured_bytes").asLong()).isEqualTo(1L << 30);
             // weights less the input embedding, a 2048-cell cache, the GPU's compute buffer and the CUDA context:
             // hundreds of MiB for this tiny model, most of it the context
             long predicted = held.get("predicted_bytes").asLong();

@@ -136,8 +136,11 @@ public final class ProbeJson {
             o.put("resident_bytes", m.residentBytes());
             o.put("model_resident_bytes", m.modelResidentBytes());
             o.put("predicted_bytes", m.predictedBytes());
+            // which memory the prediction is of: "device" (vLLM; llama.cpp with layers on a GPU) or "host"
+            o.put("predicted_memory", m.predictedBytes() == null ? null : m.predictedOnDevice() ? "device" : "host");
             o.put("predicted_weights_bytes", m.predictedWeightsBytes());
             o.put("device_bytes", m.deviceBytes());
+            o.put("measured_bytes", m.measuredBytes());
             o.put("container_id", m.containerId());
             Map<String, Object> decode = null;
             if (m.decode() != null) {

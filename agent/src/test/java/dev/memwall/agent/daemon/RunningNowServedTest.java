@@ -58,6 +58,8 @@ class RunningNowServedTest {
         assertThat(m.get("settings").get("context_tokens").asLong()).isEqualTo(8192);
         assertThat(m.get("settings").get("flash_attention").asBoolean()).isTrue();
         assertThat(m.get("predicted_bytes").asLong()).isEqualTo(6_400_000_000L);
+        assertThat(m.get("predicted_memory").asText()).isEqualTo("host");
+        assertThat(m.get("measured_bytes").asLong()).isEqualTo(6_000_000_000L);
         assertThat(m.get("device_bytes").asLong()).isEqualTo(700_000_000L);
         assertThat(m.get("container_id").asText()).hasSize(64);
         assertThat(m.get("mismatch").asBoolean()).isTrue();
