@@ -125,9 +125,10 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
 
     /**
      * The same with what the devices tell: for vLLM servers, the device memory predicted from their budget (below);
-     * and memwall's decode bound and expected rate for each predicted llama.cpp model on the CPU device it runs on
-     * (the device whose memory is the host's, with its measured read bandwidth), beside the rate its runtime measured
-     * where a runtime reported one, and a note and the mismatch flag when the two are more than 10% apart.
+     * for llama.cpp with every layer on one GPU, that GPU's memory as fit sizes it; and memwall's decode bound and
+     * expected rate for each predicted llama.cpp model on the device it runs on (its GPU, else the CPU device, the
+     * one whose memory is the host's, with its measured read bandwidth), beside the rate its runtime measured where a
+     * runtime reported one, and a note and the mismatch flag when the two are more than 10% apart.
      */
     public RunningNow withDevices(List<Capacity> devices) {
         Capacity cpu = null;
@@ -145,6 +146,13 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                 d = withVllmBudget(d, v, devices, users);
             } else if (m.settings() instanceof LlamaCppArgs l && l.gpuLayers() != null && l.gpuLayers() > 0) {
                 d = withLlamaCppOnDevice(d, l, devices, users);
+                // predicted on its GPU: the decode rates there too
+                for (Capacity c : devices) {
+                    if (d.predictedBytes() != null && !users.isEmpty() && c.id().equals(users.get(0).deviceId())
+                            && c.decodeBandwidth() != null) {
+                        d = withDecode(d, c);
+                    }
+                }
             }
             out.add(d);
         }
@@ -253,7 +261,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
     /** The start of the note a process with layers on a GPU gets until a device's figures predict it. */
     private static final String OFFLOADED = "layers offloaded to a GPU (-ngl ";
 
-    private static RunningModel withDecode(RunningModel m, Capacity cpu) {
+    private static RunningModel withDecode(RunningModel m, Capacity device) {
         if (m.predictedBytes() == null || m.modelPath() == null || !(m.settings() instanceof LlamaCppArgs llama)) {
             return m;
         }
@@ -261,7 +269,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         try {
             LoadedModel model = load(m.modelPath());
             Workload w = workload(llama, kv(llama.cacheTypeK()));
-            Verdict v = new FitPlanner(model.spec(), model.weights()).evaluate(w, cpu.withFreeBytes(null), 1,
+            Verdict v = new FitPlanner(model.spec(), model.weights()).evaluate(w, device.withFreeBytes(null), 1,
                     HostCapacity.UNKNOWN);
             d = v.decode();
         } catch (Exception e) {
@@ -272,7 +280,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         }
         Double measured = m.decode() == null ? null : m.decode().measuredTokensPerSecond();
         RunningModel.Decode decode = new RunningModel.Decode(d.boundTokensPerSecond(), d.expectedTokensPerSecond(),
-                measured, cpu.id());
+                measured, device.id());
         List<String> notes = new ArrayList<>(m.notes());
         boolean mismatched = m.mismatch();
         Double ratio = decode.measuredOverExpected();
@@ -280,7 +288,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
             mismatched = true;
             notes.add(String.format(Locale.ROOT, "its runtime measured %.1f tokens/s, %+.0f%% from the %.1f memwall "
                     + "expects on %s (bound %.1f)", measured, (ratio - 1) * 100, decode.expectedTokensPerSecond(),
-                    cpu.id(), decode.boundTokensPerSecond()));
+                    device.id(), decode.boundTokensPerSecond()));
         }
         return m.with(decode, mismatched, notes);
     }

@@ -213,6 +213,14 @@ class RunningPredictionTest {
         assertThat(near.mismatch()).as("%s", near.notes()).isFalse();
         assertThat(near.notes()).anyMatch(n -> n.startsWith("every layer on cuda:0 (-ngl 99)"))
                 .noneMatch(n -> n.startsWith("layers offloaded to a GPU"));
+        // Its decode bound is the GPU's (3 TB/s over what a token reads), not the CPU device's.
+        assertThat(near.decode()).isNotNull();
+        assertThat(near.decode().device()).isEqualTo("cuda:0");
+        Verdict onGpuVerdict = new FitPlanner(model.spec(), model.weights()).evaluate(RunningNow.workload(
+                new LlamaCppArgs(256L, 99, null, null, null, null, null, null, null),
+                dev.memwall.estimator.precision.Precisions.kvCache("fp16").orElseThrow()), GPU.withFreeBytes(null), 1,
+                HostCapacity.UNKNOWN);
+        assertThat(near.decode().boundTokensPerSecond()).isEqualTo(onGpuVerdict.decode().boundTokensPerSecond());
 
         RunningModel far = onDevices(gguf, "all", java.util.Map.of("cuda:0", List.of(
                 new dev.memwall.device.DeviceProcess(77, 3L << 30, dev.memwall.device.DeviceProcess.COMPUTE))));
