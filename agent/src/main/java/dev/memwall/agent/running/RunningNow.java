@@ -231,8 +231,14 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                 notes.add(String.format(Locale.ROOT, "%d of %d layers on the GPU%s: partial offload is not predicted",
                         llama.gpuLayers(), model.spec().layers(), llama.gpuLayers() == model.spec().layers()
                                 ? " (the output layer stays on the CPU)" : ""));
-            } else if (k == null || !k.equals(kv(llama.cacheTypeV())) || llama.contextTokens() == null) {
-                return m;
+            } else if (k == null || !k.equals(kv(llama.cacheTypeV()))) {
+                notes.removeIf(n -> n.startsWith(OFFLOADED));
+                notes.add("no prediction: KV cache types " + llama.cacheTypeK() + "/" + llama.cacheTypeV()
+                        + " (memwall predicts one type for both)");
+            } else if (llama.contextTokens() == null) {
+                notes.removeIf(n -> n.startsWith(OFFLOADED));
+                notes.add("no prediction on " + device.id() + ": the context it was started with is not on its "
+                        + "command line (-c/--ctx-size)");
             } else {
                 MemoryEstimate e = MemoryAccounting.estimate(model.spec(), model.weights(), workload(llama, k), 1,
                         device.overhead(), false);

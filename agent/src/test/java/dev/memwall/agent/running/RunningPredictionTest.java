@@ -240,6 +240,16 @@ class RunningPredictionTest {
         assertThat(split.predictedBytes()).isNull();
         assertThat(split.deviceBytes()).isEqualTo(2L << 30);
         assertThat(split.notes()).anyMatch(n -> n.startsWith("its memory is split over 2 devices"));
+        // Listed, but without -c on its command line: said so.
+        HostProcesses.HostProcess noContext = new HostProcesses.HostProcess(78, "llama-server", List.of("llama-server",
+                "-m", gguf.toString(), "-ngl", "99"), null, List.of(new HostProcesses.ModelFile(gguf.toString(),
+                Files.size(gguf), null)), List.of("libllama.so"), null, null);
+        RunningModel unsized = RunningNow.of(new HostProcesses.Scan(List.of(noContext), 0, 1), java.util.Map.of(
+                "cuda:0", List.of(new dev.memwall.device.DeviceProcess(78, 1L << 30, "compute"))), pid -> null)
+                .withDevices(List.of(CPU, GPU)).models().get(0);
+        assertThat(unsized.predictedBytes()).isNull();
+        assertThat(unsized.notes()).contains("no prediction on cuda:0: the context it was started with is not on its "
+                + "command line (-c/--ctx-size)").noneMatch(n -> n.startsWith("layers offloaded to a GPU"));
         // No driver lists it: nothing predicted, and the note says why.
         RunningModel unseen = onDevices(gguf, "99", java.util.Map.of());
         assertThat(unseen.predictedBytes()).isNull();
