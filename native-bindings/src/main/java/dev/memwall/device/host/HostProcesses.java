@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * The processes on this host that hold a model: a {@code .gguf} or {@code .safetensors} file mapped into memory
  * ({@code /proc/PID/maps}) or open ({@code /proc/PID/fd}), or a llama.cpp runtime library mapped (ggml, llama),
- * whatever program loaded them. Linux only (elsewhere nothing is found). Another user's maps and open files are
+ * whatever program loaded them. On Linux; elsewhere (no {@code /proc}) the processes whose command line names a
+ * model file ({@link CommandLineProcesses}). Another user's maps and open files are
  * readable only with root or {@code CAP_SYS_PTRACE} (and, in Kubernetes, the host's PID namespace): such
  * processes are counted as unreadable, never guessed at. Every file read is bounded.
  */
@@ -91,7 +92,11 @@ public final class HostProcesses {
     /** Every process of this host but this one that holds a model or a model runtime. */
     public static Scan scan() {
         if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
-            return new Scan(List.of(), 0, 0);
+            try {
+                return CommandLineProcesses.scan();
+            } catch (RuntimeException | LinkageError e) {
+                return new Scan(List.of(), 0, 0);
+            }
         }
         return scan(Path.of("/proc"), ProcessHandle.current().pid());
     }
@@ -283,15 +288,23 @@ public final class HostProcesses {
     /** Whether the file (as this process, or through the process's root, sees it) begins with "GGUF". */
     private static boolean startsWithGgufMagic(Path dir, String path) {
         for (Path p : List.of(Path.of(path), dir.resolve("root").resolve(path.substring(1)))) {
-            try (java.io.InputStream in = Files.newInputStream(p)) {
-                byte[] magic = in.readNBytes(4);
-                return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
-            } catch (IOException | SecurityException | java.nio.file.InvalidPathException
-                    | UnsupportedOperationException e) {
-                // try the next
+            Boolean gguf = ggufMagic(p);
+            if (gguf != null) {
+                return gguf;
             }
         }
         return false;
+    }
+
+    /** Whether this file begins with GGUF's magic, or null when it cannot be read from here. */
+    static Boolean ggufMagic(Path p) {
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
+        } catch (IOException | SecurityException | java.nio.file.InvalidPathException
+                | UnsupportedOperationException e) {
+            return null;
+        }
     }
 
     static boolean isModelFile(String path) {
