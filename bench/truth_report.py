@@ -59,7 +59,7 @@ def llama_cpp_decode(command):
            "--runtime llama.cpp --context 512 --threads N --backend opencl --json`, which measures this CPU's read "
            "bandwidth on its OpenCL device first. llama.cpp: node-llama-cpp 3.21.1 on the same CPU with N threads "
            "(one per core), one sequence, greedy, 64 tokens after a 4-token prompt, 3 runs; the median is the "
-           "reference. The goal is 25 %, in one of up to three such pairs taken back to back (each attempt is a "
+           "reference. The goal is 25 %, in one of up to four such pairs taken 20 s apart (each attempt is a "
            "row).", ""]
     out.append("| model | file | threads | attempt | read measured | bound | expected | llama.cpp runs | median "
                "| expected / median - 1 |")

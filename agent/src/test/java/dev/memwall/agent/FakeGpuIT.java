@@ -262,14 +262,8 @@ class FakeGpuIT {
         assertNothingLeaked();
     }
 
-    /**
-     * A stand-in for llama-server with every layer on the GPU: a program named llama-server, built here, that maps
-     * the model its {@code -m} names and waits; the fake NVML attributes device memory to its pid. memwall reads the
-     * model and the settings from outside, predicts the GPU's memory as fit sizes llama.cpp there, and puts it
-     * beside the driver's figure.
-     */
-    @Test
-    void aLlamaServerWithEveryLayerOnTheGpuIsPredictedThereBesideWhatTheDriverSays() throws Exception {
+    /** A two-layer llama GGUF of F16 weights, small. */
+    private Path tinyGguf() throws Exception {
         Path gguf = dir.resolve("tiny-llama.gguf");
         dev.memwall.estimator.gguf.GgufWriter w = new dev.memwall.estimator.gguf.GgufWriter().version(3)
                 .kv("general.architecture", dev.memwall.estimator.gguf.GgufValueType.STRING, "llama")
@@ -284,6 +278,14 @@ class FakeGpuIT {
             w.tensor("blk." + i + ".attn_q.weight", dev.memwall.estimator.gguf.GgmlType.F16, 256, 256);
         }
         Files.write(gguf, w.write().bytes());
+        return gguf;
+    }
+
+    /**
+     * A stand-in for llama-server with every layer on the GPU: a program named llama-server, built here, that maps
+     * the model its {@code -m} names and waits until its input closes. Started, and ready.
+     */
+    private Process llamaServer(Path gguf) throws Exception {
         Path source = dir.resolve("llama-server.c");
         Files.writeString(source, String.join("\n",
                 "#include <fcntl.h>",
@@ -311,20 +313,46 @@ class FakeGpuIT {
         assertThat(gcc.waitFor()).as(gccOut).isZero();
         Process running = new ProcessBuilder(server.toString(), "-m", gguf.toString(), "-c", "2048", "-ngl", "99")
                 .start();
+        assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(running.getInputStream(),
+                java.nio.charset.StandardCharsets.UTF_8)).readLine()).isEqualTo("ready");
+        return running;
+    }
+
+    private static void stop(Process p) throws InterruptedException {
         try {
-            assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(running.getInputStream(),
-                    java.nio.charset.StandardCharsets.UTF_8)).readLine()).isEqualTo("ready");
+            p.getOutputStream().close();
+        } catch (java.io.IOException e) {
+            // gone already
+        }
+        p.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** The model a pid holds in a running section, or null. */
+    private static JsonNode held(JsonNode running, long pid) {
+        for (JsonNode m : running.get("models")) {
+            if (m.get("pid").asLong() == pid) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * llama-server (the stand-in) with every layer on the GPU while the fake NVML attributes 1 GiB to its pid:
+     * memwall reads the model and the settings from outside, predicts the GPU's memory as fit sizes llama.cpp there,
+     * and puts it beside the driver's figure.
+     */
+    @Test
+    void aLlamaServerWithEveryLayerOnTheGpuIsPredictedThereBesideWhatTheDriverSays() throws Exception {
+        Path gguf = tinyGguf();
+        Process running = llamaServer(gguf);
+        try {
             long pid = running.pid();
             String config = FakeDriver.twoGpuConfig().replace("processes=2", "process_list=" + pid
                     + ":1073741824:compute");
             MemwallJarIT.Run r = probe(config, "--json", "--no-bench");
             assertThat(r.code()).as(r.err()).isZero();
-            JsonNode held = null;
-            for (JsonNode m : new ObjectMapper().readTree(r.out()).get("running").get("models")) {
-                if (m.get("pid").asLong() == pid) {
-                    held = m;
-                }
-            }
+            JsonNode held = held(new ObjectMapper().readTree(r.out()).get("running"), pid);
             assertThat(held).as(r.out()).isNotNull();
             assertThat(held.get("runtime").asText()).isEqualTo("llama.cpp");
             assertThat(held.get("model_path").asText()).isEqualTo(gguf.toString());
@@ -342,9 +370,50 @@ class FakeGpuIT {
             MemwallJarIT.Run table = probe(config, "--no-bench");
             assertThat(table.out()).contains("DEVICE", "1.00 GiB", "(device)", "tiny-llama.gguf");
         } finally {
-            running.getOutputStream().close();
-            running.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            stop(running);
         }
+    }
+
+    /**
+     * The agent samples memory without a CUDA context (one every few seconds would take hundreds of MiB on a busy
+     * GPU) and reads what a context takes right after each benchmark, which has one anyway: once it has benchmarked
+     * an idle GPU it sizes a CUDA context there as the probe does, and its fit is the command line's.
+     */
+    @Test
+    void afterItsBenchmarkTheAgentSizesTheCudaContextAsTheProbeDoes() throws Exception {
+        String config = FakeDriver.twoGpuConfig();
+        Path configFile = dir.resolve("gpus.conf");
+        Files.writeString(configFile, config);
+        Map<String, String> env = new HashMap<>(FakeDriver.processEnvironment(configFile));
+        MemwallJarIT.Run cli = MemwallJarIT.run(dir, env, 300, MemwallJarIT.java(), "-jar",
+                JAR.toAbsolutePath().toString(), "fit", "llama-3.2-1b", "--precision", "q4_k_m", "--context", "2048",
+                "--no-bench", "--json");
+        assertThat(cli.code()).as(cli.err()).isIn(0, 3);
+        long cliRequired = device(new ObjectMapper().readTree(cli.out()), "cuda:0").get("required_bytes").asLong();
+        try (AgentProcess agent = AgentProcess.start(dir, env, "--sample-interval", "1s")) {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            JsonNode probe = null;
+            Long context = null;
+            while (System.nanoTime() < deadline && context == null) {
+                probe = new ObjectMapper().readTree(agent.get("/api/v1/probe").body());
+                JsonNode q = device(probe, "cuda:0").get("memory").get("query_context_bytes");
+                context = q.isNull() ? null : q.asLong();
+                Thread.sleep(250);
+            }
+            assertThat(context).as("%s\n%s", probe, agent.log()).isEqualTo(256L << 20);
+            JsonNode fit = new ObjectMapper().readTree(agent.get(
+                    "/api/v1/fit?model=llama-3.2-1b&precision=q4_k_m&context=2048").body());
+            assertThat(device(fit, "cuda:0").get("required_bytes").asLong()).as("%s", fit).isEqualTo(cliRequired);
+        }
+    }
+
+    private static JsonNode device(JsonNode doc, String id) {
+        for (JsonNode d : doc.get("devices")) {
+            if (d.get("id").asText().equals(id)) {
+                return d;
+            }
+        }
+        throw new AssertionError("no " + id + " in " + doc);
     }
 
     @Test

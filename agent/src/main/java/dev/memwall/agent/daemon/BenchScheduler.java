@@ -164,6 +164,7 @@ final class BenchScheduler {
             if (result.read() != null && result.read().measured()) {
                 slot.measuredAt = clock.instant();
             }
+            slot.contextBytes = contextBytes(slot);
             slot.benchState = DeviceSlot.BenchState.IDLE;
             slot.benchNote = null;
             LOG.info("{}: read {}, took {} ms", slot.id(), result.read() == null ? "-"
@@ -178,6 +179,20 @@ final class BenchScheduler {
             LOG.debug("{}: benchmark failed", slot.id(), e);
         }
         return true;
+    }
+
+    /**
+     * What a context takes on the device, read once with one (the benchmark had one too), or the figure read before
+     * where this reading fails or gives none.
+     */
+    private static Long contextBytes(DeviceSlot slot) {
+        try {
+            Long measured = slot.device.readMemory().queryContextBytes();
+            return measured != null ? measured : slot.contextBytes;
+        } catch (DeviceException | RuntimeException | LinkageError e) {
+            LOG.debug("{}: reading memory through a context failed", slot.id(), e);
+            return slot.contextBytes;
+        }
     }
 
     /** Why the device should not be disturbed now, or null. */

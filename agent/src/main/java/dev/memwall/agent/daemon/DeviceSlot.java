@@ -28,6 +28,13 @@ final class DeviceSlot {
     long nextTryNanos;
 
     // Written by the benchmark thread.
+    /**
+     * What a CUDA context took on this device (NVML's free memory less CUDA's), read right after each benchmark, which
+     * needs a context anyway; null until then (a GPU too busy to benchmark keeps the catalog's figure) or where the
+     * device has no such reading. Samples read memory without a context and carry this figure, so once it has
+     * benchmarked a device the agent sizes a CUDA context there as the probe does.
+     */
+    volatile Long contextBytes;
     volatile BandwidthResult bandwidth;
     volatile String bandwidthError;
     volatile Instant measuredAt;

@@ -12,6 +12,7 @@ import dev.memwall.agent.running.RuntimesNow;
 import dev.memwall.agent.running.StopToFit;
 import dev.memwall.device.BandwidthResult;
 import dev.memwall.device.DeviceException;
+import dev.memwall.device.MemoryReading;
 import dev.memwall.device.DeviceFailure;
 import dev.memwall.device.host.HostMemory;
 import dev.memwall.estimator.fit.Capacity;
@@ -267,7 +268,10 @@ final class Sampler {
             return;
         }
         try {
-            slot.memory = slot.device.readMemoryWithoutContext();
+            MemoryReading reading = slot.device.readMemoryWithoutContext();
+            Long context = slot.contextBytes;
+            slot.memory = context != null && reading != null && reading.queryContextBytes() == null
+                    ? reading.withQueryContextBytes(context) : reading;
             slot.attributes = slot.device.attributes();
             slot.processes = ProbeRunner.processes(slot.device);
             if (slot.failures > 0) {
