@@ -59,16 +59,23 @@ public final class GgufReader {
         this.in = in;
     }
 
-    /** Reads the header of {@code file}; the exception messages name it as given. */
-    /** Whether the file begins with GGUF's magic (whatever it is named); false where it cannot be read. */
+    /**
+     * Whether the file begins with GGUF's magic (whatever it is named); false where it cannot be read or is not a
+     * regular file (a FIFO is never opened: reading one would wait for a writer).
+     */
     public static boolean hasMagic(Path file) {
-        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
-            return Arrays.equals(in.readNBytes(MAGIC.length), MAGIC);
-        } catch (IOException | SecurityException e) {
+        try (SeekableByteChannel channel = InputFiles.open(file, file.toString())) {
+            java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(MAGIC.length);
+            while (head.hasRemaining() && channel.read(head) > 0) {
+                // a few bytes
+            }
+            return !head.hasRemaining() && Arrays.equals(head.array(), MAGIC);
+        } catch (IOException | ModelFormatException | SecurityException e) {
             return false;
         }
     }
 
+    /** Reads the header of {@code file}; the exception messages name it as given. */
     public static GgufFile read(Path file) throws IOException, ModelFormatException {
         try (SeekableByteChannel channel = InputFiles.open(file, file.toString())) {
             return read(channel, file.toString(), channel.size());

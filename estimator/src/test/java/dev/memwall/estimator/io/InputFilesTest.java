@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Special files are refused before they are opened, and reads stop at their limit; each within 10 s. */
-class InputFilesTest {
+public class InputFilesTest {
 
     /** The contract's bound for bad input; a read that blocks on a FIFO fails here rather than hang the build. */
     private static final Duration LIMIT = Duration.ofSeconds(10);
@@ -27,7 +27,7 @@ class InputFilesTest {
     Path dir;
 
     /** A FIFO made with mkfifo(1); the test is skipped where there is none (not POSIX). */
-    static void mkfifo(Path fifo) throws IOException, InterruptedException {
+    public static void mkfifo(Path fifo) throws IOException, InterruptedException {
         Process p;
         try {
             p = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();

@@ -106,6 +106,12 @@ class ModelSourcesTest {
         Path other = Files.writeString(dir.resolve("notes"), "GGU");
         assertThatThrownBy(() -> load(other.toString())).isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("is not a model file memwall reads");
+        // A FIFO without an extension is refused, not opened to look for the magic (that would wait for a writer).
+        Path fifo = dir.resolve("pipe");
+        dev.memwall.estimator.io.InputFilesTest.mkfifo(fifo);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> assertThatThrownBy(() -> load(fifo.toString())).isInstanceOf(ModelFormatException.class)
+                        .hasMessageContaining("is not a model file memwall reads"));
     }
 
     @Test
