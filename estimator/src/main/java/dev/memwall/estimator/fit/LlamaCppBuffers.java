@@ -45,8 +45,15 @@ final class LlamaCppBuffers {
                 spec.vocabSize(), c.sequences(), hostDevice ? "" : ", in host memory"), !hostDevice));
         Optional<LlamaCppModel> m = LlamaCppMemory.model(spec);
         if (m.isPresent()) {
-            long compute = hostDevice ? LlamaCppMemory.computeBytes(m.get(), c)
-                    : LlamaCppMemory.deviceComputeBytes(m.get(), c);
+            GgmlType weightType = weights != null && workload.precision() == null
+                    ? LlamaCppMemory.widestVecDot(weights.bytesByType().keySet())
+                    : LlamaCppMemory.weightType(workload.precision().name());
+            // -t where given; else llama.cpp's default, a thread per core (this host's, which only the cache lines
+            // and flash attention's per-thread tiles depend on)
+            int threads = l.threads() != null ? l.threads() : Runtime.getRuntime().availableProcessors();
+            LlamaCppMemory.CpuBuffers cpu = hostDevice ? LlamaCppMemory.cpuBuffers(m.get(), c, weightType, threads)
+                    : null;
+            long compute = hostDevice ? cpu.computeBytes() : LlamaCppMemory.deviceComputeBytes(m.get(), c);
             items.add(new MemoryItem("compute_buffer", compute, String.format(Locale.ROOT,
                     "llama.cpp's %s graph for a %,d-token micro-batch over %d sequences, %s, placed as ggml's graph "
                             + "allocator places it (the larger of the prompt and generation graphs)%s",
@@ -55,14 +62,7 @@ final class LlamaCppBuffers {
                             : "no flash attention (f32 scores and mask per sequence)",
                     hostDevice ? "" : "; on the GPU, without the token lookup the CPU does")));
             if (hostDevice) {
-                GgmlType weightType = weights != null && workload.precision() == null
-                        ? LlamaCppMemory.widestVecDot(weights.bytesByType().keySet())
-                        : LlamaCppMemory.weightType(workload.precision().name());
-                // -t where given; else llama.cpp's default, a thread per core (this host's, which only the cache lines
-                // and flash attention's per-thread tiles depend on)
-                int threads = l.threads() != null ? l.threads() : Runtime.getRuntime().availableProcessors();
-                items.add(new MemoryItem("cpu_work_buffer", LlamaCppMemory.cpuWorkBytes(m.get(), c, weightType,
-                        threads), String.format(Locale.ROOT, "ggml's CPU work buffer for %d threads: the largest "
+                items.add(new MemoryItem("cpu_work_buffer", cpu.workBytes(), String.format(Locale.ROOT, "ggml's CPU work buffer for %d threads: the largest "
                                 + "scratch one node of the graph needs (%s), allocated when the graph first runs and "
                                 + "resident once a micro-batch attends to the whole context; not among the buffers "
                                 + "llama.cpp reports", threads, c.flashAttention()

@@ -1,6 +1,7 @@
 package dev.memwall.estimator.llamacpp;
 
 import dev.memwall.estimator.gguf.GgmlType;
+import java.util.List;
 
 /**
  * The graph llama.cpp reserves its compute buffer for, built as llama.cpp builds it: {@code llm_build_llama} and
@@ -28,15 +29,6 @@ final class LlamaCppGraph {
     }
 
     /**
-     * The compute buffer of the CPU backend, in bytes: the larger of the prompt graph ({@code min(n_ctx, n_ubatch)}
-     * tokens, rounded up to a multiple of the sequences, every one an output) and the generation graph (one token
-     * per sequence), as {@code sched_reserve} and {@code graph_reserve} reserve them (src/llama-context.cpp).
-     */
-    static long computeBufferBytes(LlamaCppModel m, LlamaCppContext c) {
-        return reserve(m, c, false, LlamaCppContext.CPU_ALIGNMENT);
-    }
-
-    /**
      * The compute buffer of a GPU holding every layer: the same graph without the token lookup, which runs on the
      * CPU where the input embedding stays; its rows arrive as the split's first input ({@code
      * ggml_backend_sched_split_graph}, ggml/src/ggml-backend.cpp).
@@ -46,25 +38,39 @@ final class LlamaCppGraph {
     }
 
     /**
-     * The CPU backend's work buffer once the worst-case micro-batch has run (see {@link GgmlCpuPlan}): the larger
-     * plan of the prompt and generation graphs {@code sched_reserve} builds.
+     * The CPU backend's compute buffer, as {@code sched_reserve} and {@code graph_reserve} reserve it
+     * (src/llama-context.cpp), and ggml's CPU work buffer once the worst-case micro-batch has run (see
+     * {@link GgmlCpuPlan}): the larger of each over the same two graphs.
      */
-    static long cpuWorkBytes(LlamaCppModel m, LlamaCppContext c, GgmlType weightType, int threads) {
-        long first = Math.min(c.contextTokens(), c.ubatchTokens());
-        long tokens = (first + c.sequences() - 1) / c.sequences() * c.sequences();
-        long pp = GgmlCpuPlan.workBytes(new LlamaCppGraph(m, c, tokens, first, false).build(), weightType, threads);
-        long tg = GgmlCpuPlan.workBytes(new LlamaCppGraph(m, c, c.sequences(), c.sequences(), false).build(),
-                weightType, threads);
-        return Math.max(pp, tg);
+    static LlamaCppMemory.CpuBuffers cpuBuffers(LlamaCppModel m, LlamaCppContext c, GgmlType weightType,
+            int threads) {
+        long compute = 0;
+        long work = 0;
+        for (GgmlGraph g : graphs(m, c, false)) {
+            compute = Math.max(compute, GgmlAllocator.reserve(g, LlamaCppContext.CPU_ALIGNMENT));
+            work = Math.max(work, GgmlCpuPlan.workBytes(g, weightType, threads));
+        }
+        return new LlamaCppMemory.CpuBuffers(compute, work);
     }
 
     private static long reserve(LlamaCppModel m, LlamaCppContext c, boolean device, long alignment) {
+        long bytes = 0;
+        for (GgmlGraph g : graphs(m, c, device)) {
+            bytes = Math.max(bytes, GgmlAllocator.reserve(g, alignment));
+        }
+        return bytes;
+    }
+
+    /**
+     * The two graphs {@code sched_reserve} reserves for: the prompt graph ({@code min(n_ctx, n_ubatch)} tokens,
+     * rounded up to a multiple of the sequences, every one an output) and the generation graph (one token per
+     * sequence).
+     */
+    private static List<GgmlGraph> graphs(LlamaCppModel m, LlamaCppContext c, boolean device) {
         long first = Math.min(c.contextTokens(), c.ubatchTokens());
         long tokens = (first + c.sequences() - 1) / c.sequences() * c.sequences();
-        long pp = GgmlAllocator.reserve(new LlamaCppGraph(m, c, tokens, first, device).build(), alignment);
-        long tg = GgmlAllocator.reserve(new LlamaCppGraph(m, c, c.sequences(), c.sequences(), device).build(),
-                alignment);
-        return Math.max(pp, tg);
+        return List.of(new LlamaCppGraph(m, c, tokens, first, device).build(),
+                new LlamaCppGraph(m, c, c.sequences(), c.sequences(), device).build());
     }
 
     /** One KV cache of the model (llama_kv_cache): the base one, or the sliding-window one of an iSWA cache. */

@@ -99,21 +99,28 @@ public final class LlamaCppMemory {
         return vocabulary * sequences * 4L;
     }
 
-    /** The CPU compute buffer of the reserved graph, when the model runs on the CPU. */
-    public static long computeBytes(LlamaCppModel m, LlamaCppContext c) {
-        return LlamaCppGraph.computeBufferBytes(m, c);
+
+    /**
+     * A CPU's compute buffer (what llama.cpp reserves and logs) and ggml's CPU work buffer (allocated when the graph
+     * first runs, not logged, grown to the largest micro-batch's plan: see {@link GgmlCpuPlan}), in bytes.
+     */
+    public record CpuBuffers(long computeBytes, long workBytes) {
     }
 
     /**
-     * The CPU backend's work buffer, allocated when the graph first runs (not at load, and not in llama.cpp's
-     * reported buffers) and grown to the largest micro-batch's plan: see {@link GgmlCpuPlan}.
+     * Both CPU buffers from the same graphs.
      *
      * @param weightType the model's weight matrices' type (the one whose dot product needs the most bytes where
      *                   the file mixes types)
      * @param threads    threads computing the graph (a cache line and some scratch each)
      */
+    public static CpuBuffers cpuBuffers(LlamaCppModel m, LlamaCppContext c, GgmlType weightType, int threads) {
+        return LlamaCppGraph.cpuBuffers(m, c, weightType, threads);
+    }
+
+    /** ggml's CPU work buffer alone (see {@link #cpuBuffers}). */
     public static long cpuWorkBytes(LlamaCppModel m, LlamaCppContext c, GgmlType weightType, int threads) {
-        return LlamaCppGraph.cpuWorkBytes(m, c, weightType, threads);
+        return cpuBuffers(m, c, weightType, threads).workBytes();
     }
 
     /**
