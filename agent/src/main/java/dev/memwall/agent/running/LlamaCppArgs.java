@@ -34,17 +34,11 @@ public record LlamaCppArgs(Long contextTokens, Integer gpuLayers, Integer sequen
         String model = null;
         Boolean fit = null;
         for (int i = 1; i < args.size(); i++) {
-            String a = args.get(i);
-            String name = a;
-            String value = null;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                name = a.substring(0, eq);
-                value = a.substring(eq + 1);
-            }
-            String next = value != null ? value : i + 1 < args.size() ? args.get(i + 1) : null;
-            boolean consumed = value == null;
-            switch (name) {
+            ArgValues.Option o = ArgValues.Option.at(args, i);
+            String value = o.inline() ? o.value() : null;
+            String next = o.value();
+            boolean consumed = !o.inline();
+            switch (o.name()) {
                 case "-c", "--ctx-size" -> ctx = ArgValues.whole(next);
                 case "-ngl", "--n-gpu-layers", "--gpu-layers" -> {
                     Long v = ArgValues.whole(next);

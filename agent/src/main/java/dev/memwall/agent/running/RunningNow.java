@@ -147,11 +147,9 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
             } else if (m.settings() instanceof LlamaCppArgs l && l.gpuLayers() != null && l.gpuLayers() > 0) {
                 d = withLlamaCppOnDevice(d, l, devices, users);
                 // predicted on its GPU: the decode rates there too
-                for (Capacity c : devices) {
-                    if (d.predictedBytes() != null && !users.isEmpty() && c.id().equals(users.get(0).deviceId())
-                            && c.decodeBandwidth() != null) {
-                        d = withDecode(d, c);
-                    }
+                Capacity gpu = users.isEmpty() ? null : capacity(devices, users.get(0).deviceId());
+                if (d.predictedBytes() != null && gpu != null && gpu.decodeBandwidth() != null) {
+                    d = withDecode(d, gpu);
                 }
             }
             out.add(d);
@@ -187,13 +185,27 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         notes.add(String.format(Locale.ROOT, "vLLM takes gpu_memory_utilization %.2f%s of each device's total, plus "
                 + "the CUDA context: predicted over %d device(s)", profile.gpuMemoryUtilization(),
                 v.gpuMemoryUtilization() == null ? " (its default)" : "", on));
-        boolean mismatched = m.mismatch();
-        if (m.deviceBytes() != null && Math.abs(m.deviceBytes() - predicted) > RunningModel.MISMATCH * predicted) {
-            mismatched = true;
-            notes.add(String.format(Locale.ROOT, "its device memory (%s) is %+.0f%% from memwall's prediction (%s)",
-                    gib(m.deviceBytes()), (m.deviceBytes() / (double) predicted - 1) * 100, gib(predicted)));
+        return m.withPrediction(predicted, deviceMismatch(m, predicted, notes) || m.mismatch(), notes);
+    }
+
+    /** Whether the process's device memory is more than 10% from the prediction; a note says so where it is. */
+    private static boolean deviceMismatch(RunningModel m, long predicted, List<String> notes) {
+        if (m.deviceBytes() == null || Math.abs(m.deviceBytes() - predicted) <= RunningModel.MISMATCH * predicted) {
+            return false;
         }
-        return m.withPrediction(predicted, mismatched, notes);
+        notes.add(String.format(Locale.ROOT, "its device memory (%s) is %+.0f%% from memwall's prediction (%s)",
+                gib(m.deviceBytes()), (m.deviceBytes() / (double) predicted - 1) * 100, gib(predicted)));
+        return true;
+    }
+
+    /** The device with this id among these, or null. */
+    private static Capacity capacity(List<Capacity> devices, String id) {
+        for (Capacity c : devices) {
+            if (c.id().equals(id)) {
+                return c;
+            }
+        }
+        return null;
     }
 
     /**
@@ -210,12 +222,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
             return m;
         }
         List<String> notes = new ArrayList<>(m.notes());
-        Capacity device = null;
-        for (Capacity c : devices) {
-            if (c.id().equals(users.get(0).deviceId())) {
-                device = c;
-            }
-        }
+        Capacity device = capacity(devices, users.get(0).deviceId());
         long onDevices = users.stream().map(DeviceUser::deviceId).distinct().count();
         try {
             LoadedModel model = load(m.modelPath());
@@ -233,8 +240,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                                 ? " (the output layer stays on the CPU)" : ""));
             } else if (k == null || !k.equals(kv(llama.cacheTypeV()))) {
                 notes.removeIf(n -> n.startsWith(OFFLOADED));
-                notes.add("no prediction: KV cache types " + llama.cacheTypeK() + "/" + llama.cacheTypeV()
-                        + " (memwall predicts one type for both)");
+                notes.add(kvTypesNote(llama));
             } else if (llama.contextTokens() == null) {
                 notes.removeIf(n -> n.startsWith(OFFLOADED));
                 notes.add("no prediction on " + device.id() + ": the context it was started with is not on its "
@@ -248,15 +254,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                         + "llama.cpp sizes it there, with the device's %s", device.id(), llama.gpuLayers()
                         == Integer.MAX_VALUE ? "all" : String.valueOf(llama.gpuLayers()), device.overhead() == null
                         ? "runtime overhead (none known)" : device.overhead().name()));
-                boolean mismatched = m.mismatch();
-                if (m.deviceBytes() != null && Math.abs(m.deviceBytes() - predicted) > RunningModel.MISMATCH
-                        * predicted) {
-                    mismatched = true;
-                    notes.add(String.format(Locale.ROOT, "its device memory (%s) is %+.0f%% from memwall's prediction "
-                            + "(%s)", gib(m.deviceBytes()), (m.deviceBytes() / (double) predicted - 1) * 100,
-                            gib(predicted)));
-                }
-                return m.withPrediction(predicted, mismatched, notes);
+                return m.withPrediction(predicted, deviceMismatch(m, predicted, notes) || m.mismatch(), notes);
             }
         } catch (Exception e) {
             return m;
@@ -421,8 +419,7 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
                     Precision k = kv(settings.cacheTypeK());
                     Precision v = kv(settings.cacheTypeV());
                     if (k == null || v == null || !k.equals(v)) {
-                        notes.add("no prediction: KV cache types " + settings.cacheTypeK() + "/" + settings.cacheTypeV()
-                                + " (memwall predicts one type for both)");
+                        notes.add(kvTypesNote(settings));
                     } else {
                         Workload w = workload(settings, k);
                         MemoryEstimate e = MemoryAccounting.estimate(model.spec(), model.weights(), w, 1, null, true);
@@ -467,6 +464,11 @@ public record RunningNow(List<RunningModel> models, List<DeviceUser> deviceProce
         }
         return new RunningModel(p.pid(), p.name(), runtime, f.path(), f.sizeBytes(), settings, p.residentBytes(),
                 f.residentBytes(), predicted, weights, null, p.containerId(), mismatch, null, notes);
+    }
+
+    private static String kvTypesNote(LlamaCppArgs settings) {
+        return "no prediction: KV cache types " + settings.cacheTypeK() + "/" + settings.cacheTypeV()
+                + " (memwall predicts one type for both)";
     }
 
     private static String gib(long bytes) {

@@ -50,17 +50,9 @@ public record VllmArgs(String model, Long maxModelLen, Double gpuMemoryUtilizati
         String dtype = null;
         Integer seqs = null;
         for (int i = start; i < args.size(); i++) {
-            String a = args.get(i);
-            String name = a;
-            String value = null;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                name = a.substring(0, eq);
-                value = a.substring(eq + 1);
-            } else if (i + 1 < args.size()) {
-                value = args.get(i + 1);
-            }
-            switch (name) {
+            ArgValues.Option o = ArgValues.Option.at(args, i);
+            String value = o.value();
+            switch (o.name()) {
                 case "--model" -> model = value;
                 case "--max-model-len" -> maxModelLen = ArgValues.whole(value);
                 case "--gpu-memory-utilization" -> utilization = fraction(value);
@@ -72,7 +64,7 @@ public record VllmArgs(String model, Long maxModelLen, Double gpuMemoryUtilizati
                     continue;
                 }
             }
-            if (eq <= 0 || !a.startsWith("--")) {
+            if (!o.inline()) {
                 i++;
             }
         }
