@@ -296,8 +296,20 @@ public final class HostProcesses {
         return false;
     }
 
-    /** Whether this file begins with GGUF's magic, or null when it cannot be read from here. */
+    /**
+     * Whether this file begins with GGUF's magic, or null when it cannot be read from here. Only a regular file is
+     * opened: a process also maps device files (a GPU driver's /dev/nvidia*), and opening one, or a FIFO, could
+     * wait or act on the device.
+     */
     static Boolean ggufMagic(Path p) {
+        try {
+            if (!Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile()) {
+                return false;
+            }
+        } catch (IOException | SecurityException | java.nio.file.InvalidPathException
+                | UnsupportedOperationException e) {
+            return null;
+        }
         try (java.io.InputStream in = Files.newInputStream(p)) {
             byte[] magic = in.readNBytes(4);
             return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';

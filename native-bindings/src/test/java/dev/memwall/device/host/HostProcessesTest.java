@@ -85,6 +85,25 @@ class HostProcessesTest {
         assertThat(scan.processes().get(2).runsLlamaCpp()).isTrue();
     }
 
+    /**
+     * A CUDA process maps device files (/dev/nvidia0, /dev/nvidia-uvm) beside its libraries; looking for a model by
+     * its magic opens only regular files (a FIFO stands in for them here: opening one would wait for a writer).
+     */
+    @Test
+    void mappedFilesThatAreNotRegularAreNeverOpened() throws Exception {
+        Path fifo = root.resolve("nvidia0");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mk.waitFor() == 0, "mkfifo");
+        process(300, "llama-server", ""
+                + "7f0000000000-7f0000100000 rw-s 00000000 00:05 99 " + fifo + "\n"
+                + "7f0000400000-7f0000500000 r-xp 00000000 fd:01 13 /usr/lib/libggml-cuda.so\n");
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
+            HostProcesses.Scan scan = HostProcesses.scan(proc, 1);
+            assertThat(scan.processes()).hasSize(1);
+            assertThat(scan.processes().get(0).models()).isEmpty();
+        });
+    }
+
     @Test
     void theControlGroupAndTheContainerItNames() {
         String id = "4f3c2b1a".repeat(8);
