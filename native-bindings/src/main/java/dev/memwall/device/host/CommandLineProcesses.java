@@ -34,11 +34,16 @@ public final class CommandLineProcesses {
             Long residentBytes) {
     }
 
+    /** OSHI's view of the operating system, made once (the agent scans every sample). */
+    private static final class Os {
+        static final oshi.software.os.OperatingSystem OS = new oshi.SystemInfo().getOperatingSystem();
+    }
+
     /** This host's processes through OSHI. */
     public static HostProcesses.Scan scan() {
         List<Listed> listed = new ArrayList<>();
         long self = ProcessHandle.current().pid();
-        for (oshi.software.os.OSProcess p : new oshi.SystemInfo().getOperatingSystem().getProcesses()) {
+        for (oshi.software.os.OSProcess p : Os.OS.getProcesses()) {
             if (listed.size() == HostProcesses.MAX_PROCESSES) {
                 break;
             }
